@@ -1,0 +1,118 @@
+/**
+ * Number formatting that matches what Prometheus tools print, so that output compares equal byte for
+ * byte: Go's shortest `'g'` form in the exposition formats, Go's shortest `'f'` form in the HTTP API.
+ */
+
+interface Decimal {
+  negative: boolean;
+  /** Shortest round-trip digits, no leading or trailing zeros (except "0"). */
+  digits: string;
+  /** Position of the decimal point relative to the start of `digits` (value = 0.digits × 10^point). */
+  point: number;
+}
+
+function shortestDecimal(v: number): Decimal {
+  const e = v.toExponential(); // shortest round-trip digits, e.g. "-1.2345e+6"
+  const negative = e.charCodeAt(0) === 45;
+  const body = negative ? e.slice(1) : e;
+  const eIdx = body.indexOf('e');
+  const mantissa = body.slice(0, eIdx);
+  const exp = Number(body.slice(eIdx + 1));
+  const digits = mantissa.length > 1 ? mantissa[0] + mantissa.slice(2) : mantissa;
+  return { negative, digits, point: exp + 1 };
+}
+
+function special(v: number): string | undefined {
+  if (v !== v) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return undefined;
+}
+
+/** Go's `strconv.FormatFloat(v, 'g', -1, 64)` with Prometheus's `+Inf`, `-Inf`, `NaN`. */
+export function formatFloat(v: number): string {
+  const s = special(v);
+  if (s !== undefined) return s;
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
+  const d = shortestDecimal(v);
+  const exp = d.point - 1;
+  // Shortest formatting switches to %e from exponent 6 on, as Go does.
+  if (exp < -4 || exp >= 6) {
+    // %e: d.ddde±XX with at least two exponent digits.
+    let m = d.digits[0];
+    if (d.digits.length > 1) m += '.' + d.digits.slice(1);
+    const ae = Math.abs(exp);
+    return (d.negative ? '-' : '') + m + 'e' + (exp < 0 ? '-' : '+') + (ae < 10 ? '0' + ae : String(ae));
+  }
+  return (d.negative ? '-' : '') + fixed(d);
+}
+
+/** Go's `strconv.FormatFloat(v, 'f', -1, 64)` with `+Inf`, `-Inf`, `NaN`: the HTTP API's sample values. */
+export function formatFloatFixed(v: number): string {
+  const s = special(v);
+  if (s !== undefined) return s;
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
+  const d = shortestDecimal(v);
+  return (d.negative ? '-' : '') + fixed(d);
+}
+
+function fixed(d: Decimal): string {
+  const { digits, point } = d;
+  if (point <= 0) return '0.' + '0'.repeat(-point) + digits;
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
+  return digits.slice(0, point) + '.' + digits.slice(point);
+}
+
+/** Milliseconds as the API's float seconds: `1435781451.781`, trailing zeros dropped. */
+export function formatTimestampSeconds(ms: number): string {
+  let sign = '';
+  if (ms < 0) {
+    sign = '-';
+    ms = -ms;
+  }
+  const sec = Math.floor(ms / 1000);
+  const frac = ms - sec * 1000;
+  if (frac === 0) return sign + sec;
+  let f = String(Math.round(frac)).padStart(3, '0');
+  while (f.endsWith('0')) f = f.slice(0, -1);
+  return sign + sec + '.' + f;
+}
+
+/** Escapes a label value for the exposition formats: backslash, double quote, line feed. */
+export function escapeLabelValue(v: string): string {
+  let needs = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0x5c || c === 0x22 || c === 0x0a) { needs = true; break; }
+  }
+  if (!needs) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0x5c) out += '\\\\';
+    else if (c === 0x22) out += '\\"';
+    else if (c === 0x0a) out += '\\n';
+    else out += v[i];
+  }
+  return out;
+}
+
+/** Escapes HELP text for the text format 0.0.4: backslash and line feed (quotes stay as they are). */
+export function escapeHelp(v: string): string {
+  let needs = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0x5c || c === 0x0a) { needs = true; break; }
+  }
+  if (!needs) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0x5c) out += '\\\\';
+    else if (c === 0x0a) out += '\\n';
+    else out += v[i];
+  }
+  return out;
+}
