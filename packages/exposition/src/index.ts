@@ -1,1 +1,1 @@
-export {};
+export type { MetricType, MetricFamily, Sample, Exemplar } from './types.js';

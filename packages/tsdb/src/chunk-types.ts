@@ -1,0 +1,31 @@
+/**
+ * Chunks as the head hands them to the block writer and as blocks hand them to queriers: the bytes of one
+ * Prometheus chunk (encoding `XOR` = 1, starting with its 2-byte big-endian sample count) and its time range.
+ * Internal to this package.
+ */
+import type { Labels } from '@vigil/model';
+
+export const ENCODING_XOR = 1;
+
+export interface ChunkMeta {
+  /** Timestamp of the first sample (ms). */
+  readonly mint: number;
+  /** Timestamp of the last sample (ms). */
+  readonly maxt: number;
+  readonly encoding: number;
+  /** The chunk's data as stored in a chunks segment file (without the length, encoding and CRC around it). */
+  readonly data: Uint8Array;
+}
+
+export interface ChunkSeries {
+  readonly labels: Labels;
+  /** In time order, not overlapping. */
+  readonly chunks: readonly ChunkMeta[];
+}
+
+/** A source of series with their chunks, sorted by labels: what a block is written from. */
+export interface ChunkSeriesSource {
+  readonly mint: number;
+  readonly maxt: number;
+  series(): Iterable<ChunkSeries>;
+}
