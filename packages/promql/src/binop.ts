@@ -1,0 +1,401 @@
+/**
+ * Binary and unary operators: scalar/scalar, vector/scalar, and vector/vector with label matching
+ * (`on`, `ignoring`, `group_left`, `group_right`, the experimental `fill` modifiers), set operators, and
+ * Prometheus's cardinality errors. Matching signatures are computed once per series; the per-step loop
+ * touches only the series present at that step.
+ */
+import { type Labels, VigilError } from '@vigil/model';
+import type { BinaryExpr, BinaryOp, UnaryExpr, VectorMatching } from './ast.js';
+import { type as typeOf } from './ast.js';
+import { dropMetadata, keyForLabels, keyWithoutLabels, labelsKey, mergeSameLabels, sameMetadata } from './eval-labels.js';
+import type { EvalValue, ScalarValue, StepSeries, VectorValue } from './eval-values.js';
+import type { Evaluator } from './eval.js';
+import { finishVector } from './functions.js';
+
+/** Go's `math.Pow`, which differs from `**` for a base of 1 or -1. */
+export function goPow(x: number, y: number): number {
+  if (y === 0 || x === 1) return 1;
+  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+  return x ** y;
+}
+
+const isComparison = (op: BinaryOp): boolean => op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
+
+/** Arithmetic operators change what a metric means: the result loses its name. */
+const changesMetricSchema = (op: BinaryOp): boolean =>
+  op === '+' || op === '-' || op === '*' || op === '/' || op === '^' || op === '%' || op === 'atan2';
+
+function arith(op: BinaryOp, l: number, r: number): number {
+  switch (op) {
+    case '+': return l + r;
+    case '-': return l - r;
+    case '*': return l * r;
+    case '/': return l / r;
+    case '^': return goPow(l, r);
+    case '%': return l % r;
+    case 'atan2': return Math.atan2(l, r);
+    default: throw new VigilError('internal', `operator ${op} is not arithmetic`);
+  }
+}
+
+function compare(op: BinaryOp, l: number, r: number): boolean {
+  switch (op) {
+    case '==': return l === r;
+    case '!=': return l !== r;
+    case '>': return l > r;
+    case '<': return l < r;
+    case '>=': return l >= r;
+    case '<=': return l <= r;
+    default: throw new VigilError('internal', `operator ${op} is not a comparison`);
+  }
+}
+
+export async function evalUnary(ev: Evaluator, node: UnaryExpr): Promise<EvalValue> {
+  const v = await ev.eval(node.expr);
+  if (node.op === '+') return v;
+  if (v.type === 'scalar') {
+    const out = new Float64Array(v.values.length);
+    for (let i = 0; i < out.length; i++) out[i] = -v.values[i];
+    return { type: 'scalar', values: out };
+  }
+  if (v.type !== 'vector') throw new VigilError('internal', `unary minus on ${v.type}`);
+  const delayed = ev.opts.delayedNameRemoval;
+  const out: StepSeries[] = v.series.map((s) => {
+    const values = ev.f64();
+    for (let i = 0; i < ev.n; i++) values[i] = -s.values[i];
+    return { labels: delayed ? s.labels : dropMetadata(s.labels), values, present: s.present, dropName: true };
+  });
+  return { type: 'vector', series: delayed ? out : mergeSameLabels(out, ev.n) };
+}
+
+export async function evalBinary(ev: Evaluator, node: BinaryExpr): Promise<EvalValue> {
+  const lt = typeOf(node.lhs);
+  const rt = typeOf(node.rhs);
+  const op = node.op;
+  if (op === '</' || op === '>/') {
+    await ev.eval(node.lhs);
+    await ev.eval(node.rhs);
+    ev.annotations.add({ level: 'info', text: `incompatible sample types encountered for binary operator "${op}": float ${op} float`, pos: node.pos });
+    return lt === 'scalar' && rt === 'scalar' ? ev.scalar(NaN) : { type: 'vector', series: [] };
+  }
+  if (lt === 'scalar' && rt === 'scalar') {
+    const l = (await ev.evalScalar(node.lhs)).values;
+    const r = (await ev.evalScalar(node.rhs)).values;
+    const out = ev.f64();
+    for (let i = 0; i < ev.n; i++) out[i] = isComparison(op) ? (compare(op, l[i], r[i]) ? 1 : 0) : arith(op, l[i], r[i]);
+    return { type: 'scalar', values: out };
+  }
+  if (lt === 'vector' && rt === 'vector') {
+    const l = await ev.evalVector(node.lhs);
+    const r = await ev.evalVector(node.rhs);
+    const m = node.vectorMatching!;
+    if (op === 'and' || op === 'or' || op === 'unless') return setOperation(ev, op, l, r, m);
+    return vectorBinop(ev, node, l, r, m);
+  }
+  if (lt === 'vector') {
+    const l = await ev.evalVector(node.lhs);
+    const r = await ev.evalScalar(node.rhs);
+    return vectorScalar(ev, node, l, r, false);
+  }
+  const l = await ev.evalScalar(node.lhs);
+  const r = await ev.evalVector(node.rhs);
+  return vectorScalar(ev, node, r, l, true);
+}
+
+function vectorScalar(ev: Evaluator, node: BinaryExpr, vec: VectorValue, scalar: ScalarValue, swap: boolean): VectorValue {
+  const op = node.op;
+  const n = ev.n;
+  const cmp = isComparison(op);
+  const returnBool = node.returnBool;
+  const dropName = changesMetricSchema(op) || returnBool;
+  const delayed = ev.opts.delayedNameRemoval;
+  const sv = scalar.values;
+  const out: StepSeries[] = [];
+  for (const s of vec.series) {
+    const values = ev.f64();
+    const present = ev.u8();
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      if (s.present[i] === 0) continue;
+      const v = s.values[i];
+      const l = swap ? sv[i] : v;
+      const r = swap ? v : sv[i];
+      let value: number;
+      let keep = true;
+      if (cmp) {
+        keep = compare(op, l, r);
+        // A comparison keeps the vector's value, whichever side it is on.
+        value = v;
+      } else {
+        value = arith(op, l, r);
+      }
+      if (returnBool) {
+        value = keep ? 1 : 0;
+        keep = true;
+      }
+      if (!keep) continue;
+      values[i] = value;
+      present[i] = 1;
+      any = true;
+    }
+    if (!any) continue;
+    const labels = dropName && !delayed ? dropMetadata(s.labels) : s.labels;
+    out.push({ labels, values, present, dropName: dropName || s.dropName });
+  }
+  return finishVector(ev, out, vec.distinct === true && (!dropName || sameMetadata(vec.series)));
+}
+
+/** The matching signature function of a vector matching. */
+function signatureOf(m: VectorMatching): (l: Labels) => string {
+  const names = [...m.matchingLabels].sort();
+  if (m.on) return (l) => keyForLabels(l, names);
+  return (l) => keyWithoutLabels(l, names, true);
+}
+
+/** Prometheus's `MatchLabels`: the matching labels (`on`), or all but them and the name (`ignoring`). */
+function matchLabels(l: Labels, m: VectorMatching): Labels {
+  if (m.on) return l.keepOnly(m.matchingLabels);
+  return l.filter((name) => name !== '__name__' && !m.matchingLabels.includes(name));
+}
+
+function setOperation(ev: Evaluator, op: 'and' | 'or' | 'unless', lhs: VectorValue, rhs: VectorValue, m: VectorMatching): VectorValue {
+  const n = ev.n;
+  const sigf = signatureOf(m);
+  const ordinals = new Map<string, number>();
+  const ord = (l: Labels): number => {
+    const k = sigf(l);
+    let o = ordinals.get(k);
+    if (o === undefined) {
+      o = ordinals.size;
+      ordinals.set(k, o);
+    }
+    return o;
+  };
+  const lsig = lhs.series.map((s) => ord(s.labels));
+  const rsig = rhs.series.map((s) => ord(s.labels));
+  const numSigs = ordinals.size;
+  const mark = new Uint8Array(numSigs * n);
+  const markFrom = (series: StepSeries[], sigs: number[]): void => {
+    for (let s = 0; s < series.length; s++) {
+      const base = sigs[s] * n;
+      const p = series[s].present;
+      for (let i = 0; i < n; i++) if (p[i] === 1) mark[base + i] = 1;
+    }
+  };
+  const filter = (series: StepSeries[], sigs: number[], keepWhenMarked: boolean): StepSeries[] => {
+    const out: StepSeries[] = [];
+    for (let s = 0; s < series.length; s++) {
+      const src = series[s];
+      const base = sigs[s] * n;
+      const present = ev.u8();
+      let any = false;
+      for (let i = 0; i < n; i++) {
+        if (src.present[i] === 1 && (mark[base + i] === 1) === keepWhenMarked) {
+          present[i] = 1;
+          any = true;
+        }
+      }
+      if (any) out.push({ ...src, present });
+    }
+    return out;
+  };
+  if (op === 'and') {
+    markFrom(rhs.series, rsig);
+    return finishVector(ev, filter(lhs.series, lsig, true), lhs.distinct === true);
+  }
+  if (op === 'unless') {
+    markFrom(rhs.series, rsig);
+    return finishVector(ev, filter(lhs.series, lsig, false), lhs.distinct === true);
+  }
+  markFrom(lhs.series, lsig);
+  return finishVector(ev, [...lhs.series, ...filter(rhs.series, rsig, false)]);
+}
+
+interface Side {
+  labels: Labels;
+  values: Float64Array | null;
+  fill: number;
+}
+
+function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: VectorValue, m: VectorMatching): VectorValue {
+  const op = node.op;
+  const n = ev.n;
+  const returnBool = node.returnBool;
+  const delayed = ev.opts.delayedNameRemoval;
+  const cmp = isComparison(op);
+  const swapped = m.card === 'one-to-many';
+  // The "many" (or left, for one-to-one) side is iterated; the "one" side is looked up by signature.
+  const many = swapped ? rhsV.series : lhsV.series;
+  const one = swapped ? lhsV.series : rhsV.series;
+  const fillRhs = m.fillValues.rhs;
+  const fillLhs = m.fillValues.lhs;
+  const hasFill = fillRhs !== null || fillLhs !== null;
+  const sigf = signatureOf(m);
+  const ordinals = new Map<string, number>();
+  const ord = (l: Labels): number => {
+    const k = sigf(l);
+    let o = ordinals.get(k);
+    if (o === undefined) {
+      o = ordinals.size;
+      ordinals.set(k, o);
+    }
+    return o;
+  };
+  const manySig = Int32Array.from(many, (s) => ord(s.labels));
+  const oneSig = Int32Array.from(one, (s) => ord(s.labels));
+  const numSigs = ordinals.size;
+  const manyPerSig = new Int32Array(numSigs);
+  for (const g of manySig) manyPerSig[g]++;
+
+  const rightAt = new Int32Array(numSigs).fill(-1);
+  const rightIdx = new Int32Array(numSigs);
+  const matchedAt = new Int32Array(numSigs).fill(-1);
+  const matchedKeys = new Map<number, Set<string>>();
+
+  const outputs = new Map<string, StepSeries>();
+  const outList: StepSeries[] = [];
+  const metricCache = new Map<string, Labels>();
+  // Per "many" series: the last "one" series it matched and the output it went to.
+  const lastOne = new Int32Array(many.length).fill(-2);
+  const lastOut: (StepSeries | null)[] = new Array(many.length).fill(null);
+
+  const resultMetric = (ls: Labels, rs: Labels): Labels => {
+    let lb = ls.builder();
+    const metaDrop = (!delayed && returnBool) || changesMetricSchema(op);
+    if (metaDrop) lb.del('__name__', '__type__', '__unit__');
+    if (m.card === 'one-to-one') {
+      const cur = lb.labels();
+      lb = (m.on ? cur.keepOnly(m.matchingLabels) : cur.filter((name) => !m.matchingLabels.includes(name))).builder();
+    }
+    for (const name of m.include) {
+      const v = rs.get(name);
+      if (v !== '') lb.set(name, v);
+      else lb.del(name);
+    }
+    return lb.labels();
+  };
+
+  const outputFor = (key: string, ls: Labels, rs: Labels): StepSeries => {
+    let o = outputs.get(key);
+    if (o === undefined) {
+      const mk = labelsKey(ls) + '\xfd' + labelsKey(rs);
+      let labels = metricCache.get(mk);
+      if (labels === undefined) {
+        labels = resultMetric(ls, rs);
+        metricCache.set(mk, labels);
+      }
+      o = { labels, values: ev.f64(), present: ev.u8(), dropName: returnBool };
+      outputs.set(key, o);
+      outList.push(o);
+    }
+    return o;
+  };
+
+  const doOp = (i: number, sig: number, ls: Side, rs: Side, out: StepSeries, lv: number, rv: number): void => {
+    let fl = lv;
+    let fr = rv;
+    if (swapped) {
+      fl = rv;
+      fr = lv;
+    }
+    let value: number;
+    let keep = true;
+    if (cmp) {
+      keep = compare(op, fl, fr);
+      value = fl;
+    } else {
+      value = arith(op, fl, fr);
+    }
+    if (returnBool) value = keep ? 1 : 0;
+    if (m.card === 'one-to-one') {
+      if (matchedAt[sig] === i) {
+        throw new VigilError('execution', 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+      }
+      matchedAt[sig] = i;
+    } else {
+      if (manyPerSig[sig] > 1 || hasFill) {
+        let set = matchedKeys.get(sig);
+        if (set === undefined) {
+          set = new Set();
+          matchedKeys.set(sig, set);
+        }
+        const k = labelsKey(out.labels);
+        if (set.has(k)) throw new VigilError('execution', 'multiple matches for labels: grouping labels must ensure unique matches');
+        set.add(k);
+      }
+      matchedAt[sig] = i;
+    }
+    void ls;
+    void rs;
+    if (!keep && !returnBool) return;
+    out.values[i] = value;
+    out.present[i] = 1;
+  };
+
+  for (let i = 0; i < n; i++) {
+    ev.limits.tick();
+    let manyCount = 0;
+    for (let s = 0; s < many.length; s++) manyCount += many[s].present[i];
+    let oneCount = 0;
+    for (let s = 0; s < one.length; s++) oneCount += one[s].present[i];
+    if (manyCount === 0 && oneCount === 0) continue;
+    if ((manyCount === 0 || oneCount === 0) && !hasFill) continue;
+    if (matchedKeys.size > 0) matchedKeys.clear();
+    for (let r = 0; r < one.length; r++) {
+      if (one[r].present[i] === 0) continue;
+      const sig = oneSig[r];
+      if (rightAt[sig] === i) {
+        const dup = one[rightIdx[sig]];
+        const oneSide = swapped ? 'left' : 'right';
+        const matched = matchLabels(one[r].labels, m);
+        let d1 = one[r].labels.toString();
+        let d2 = dup.labels.toString();
+        if (d1 > d2) [d1, d2] = [d2, d1];
+        throw new VigilError(
+          'execution',
+          `found duplicate series for the match group ${matched.toString()} on the ${oneSide} hand-side of the operation: [${d1}, ${d2}]` +
+            ';many-to-many matching not allowed: matching labels must be unique on one side',
+        );
+      }
+      rightAt[sig] = i;
+      rightIdx[sig] = r;
+    }
+    for (let l = 0; l < many.length; l++) {
+      const ls = many[l];
+      if (ls.present[i] === 0) continue;
+      const sig = manySig[l];
+      if (rightAt[sig] !== i) {
+        if (fillRhs === null) continue;
+        const rsLabels = matchLabels(ls.labels, m);
+        const out = outputFor('f' + l, ls.labels, rsLabels);
+        doOp(i, sig, { labels: ls.labels, values: ls.values, fill: 0 }, { labels: rsLabels, values: null, fill: fillRhs }, out, ls.values[i], fillRhs);
+        continue;
+      }
+      const r = rightIdx[sig];
+      const rs = one[r];
+      let out: StepSeries;
+      if (lastOne[l] === r) {
+        out = lastOut[l]!;
+      } else {
+        out = outputFor(l + ',' + r, ls.labels, rs.labels);
+        lastOne[l] = r;
+        lastOut[l] = out;
+      }
+      doOp(i, sig, { labels: ls.labels, values: ls.values, fill: 0 }, { labels: rs.labels, values: rs.values, fill: 0 }, out, ls.values[i], rs.values[i]);
+    }
+    if (fillLhs !== null) {
+      for (let r = 0; r < one.length; r++) {
+        const rs = one[r];
+        if (rs.present[i] === 0) continue;
+        const sig = oneSig[r];
+        if (matchedAt[sig] === i) continue;
+        const lsLabels = matchLabels(rs.labels, m);
+        const out = outputFor('g' + r, lsLabels, rs.labels);
+        doOp(i, sig, { labels: lsLabels, values: null, fill: fillLhs }, { labels: rs.labels, values: rs.values, fill: 0 }, out, fillLhs, rs.values[i]);
+      }
+    }
+  }
+  const result: StepSeries[] = [];
+  for (const o of outList) if (o.present.includes(1)) result.push(o);
+  return finishVector(ev, result);
+}

@@ -1,0 +1,452 @@
+/**
+ * The evaluator: walks the syntax tree once per query and computes each node over the whole step grid.
+ * Selectors decode every series once (one pass of the storage iterator) into columns; range functions
+ * slide windows over those columns; everything above works on `Float64Array` columns per series.
+ */
+import { Labels, VigilError, isStaleNaN } from '@vigil/model';
+import type { Querier, Series } from '@vigil/tsdb';
+import type { Expr, MatrixSelector, Node, SubqueryExpr, VectorSelector } from './ast.js';
+import { Annotations } from './annotations.js';
+import { evalAggregation } from './aggregation.js';
+import { evalBinary, evalUnary } from './binop.js';
+import { evalCall } from './functions.js';
+import { QueryLimits } from './limits.js';
+import {
+  type EvalValue,
+  type Grid,
+  type MatrixValue,
+  type RangeSeries,
+  type ScalarValue,
+  type StepSeries,
+  type VectorValue,
+  ColumnPool,
+  SampleBuffer,
+  countPoints,
+  makeGrid,
+} from './eval-values.js';
+
+export interface EvaluatorOptions {
+  /** How far back an instant selector looks for a sample, ms. */
+  readonly lookbackDelta: number;
+  /** Prometheus's `promql-delayed-name-removal`: drop `__name__` at the end instead of at once. */
+  readonly delayedNameRemoval: boolean;
+  /** Range and lookback windows exclude their start (`(t - range, t]`, Prometheus 3.x); false: 2.x's `[t - range, t]`. */
+  readonly leftOpen: boolean;
+  /** Step of a subquery written without one (`[5m:]`), from its range in ms. */
+  readonly noStepSubqueryInterval: (rangeMs: number) => number;
+}
+
+/** The query's own time parameters (for `start()`, `end()`, `range()`, `step()` and `@ start()`). */
+export interface QueryTimes {
+  readonly start: number;
+  readonly end: number;
+  /** 0 for an instant query. */
+  readonly step: number;
+}
+
+/** Modifier values resolved before evaluation (duration expressions, `@ start()`/`@ end()`). */
+export interface ResolvedModifiers {
+  offset: number;
+  range: number;
+  step: number;
+  timestamp: number | null;
+}
+
+/** State shared by the evaluators of one query (the outer one and those of subqueries). */
+export interface EvalShared {
+  readonly querier: Querier;
+  readonly limits: QueryLimits;
+  readonly annotations: Annotations;
+  readonly opts: EvaluatorOptions;
+  readonly times: QueryTimes;
+  readonly modifiers: Map<Node, ResolvedModifiers>;
+  /** Nodes that give the same result at every step (Prometheus's StepInvariantExpr). */
+  readonly stepInvariant: Set<Expr>;
+  /** The query text (for error messages that quote it). */
+  readonly query: string;
+  /** Where result columns come from. */
+  readonly pool: ColumnPool;
+}
+
+/** Samples of one series: columns valid up to `length`. */
+export interface Samples {
+  readonly ts: Float64Array;
+  readonly vs: Float64Array;
+  readonly length: number;
+}
+
+/** One series of a range vector; its samples are decoded on demand (`load`), one series at a time. */
+export interface RangeSource {
+  readonly labels: Labels;
+  readonly dropName: boolean;
+  /** The samples (stale markers removed); the returned columns may be reused by the next `load`. */
+  load(buf: SampleBuffer): Samples;
+}
+
+/** A range vector ready for windowed reading: its series plus where its windows sit. */
+export interface RangeInput {
+  readonly series: RangeSource[];
+  /** Window length, ms. */
+  readonly range: number;
+  /** Offset, ms. */
+  readonly offset: number;
+  /** `@` time, or null: windows then end at each step's time minus the offset. */
+  readonly at: number | null;
+}
+
+export class Evaluator {
+  readonly n: number;
+  private readonly pool: ColumnPool;
+
+  constructor(
+    readonly grid: Grid,
+    readonly shared: EvalShared,
+  ) {
+    this.n = grid.n;
+    this.pool = shared.pool;
+  }
+
+  /** A zeroed value column over the grid. */
+  f64(): Float64Array {
+    return this.pool.f64(this.n);
+  }
+
+  /** A zeroed presence column over the grid. */
+  u8(): Uint8Array {
+    return this.pool.u8(this.n);
+  }
+
+  /** A zeroed column of any length (pooled). */
+  f64Len(len: number): Float64Array {
+    return this.pool.f64(len);
+  }
+
+  private times: Float64Array | null = null;
+
+  /** The time of every step (shared; do not modify). */
+  gridTimes(): Float64Array {
+    if (this.times === null) {
+      this.times = new Float64Array(this.n);
+      for (let i = 0; i < this.n; i++) this.times[i] = this.time(i);
+    }
+    return this.times;
+  }
+
+  /** A copy of a column. */
+  copyF64(src: Float64Array): Float64Array {
+    const c = this.pool.f64(src.length);
+    c.set(src);
+    return c;
+  }
+
+  copyU8(src: Uint8Array): Uint8Array {
+    const c = this.pool.u8(src.length);
+    c.set(src);
+    return c;
+  }
+
+  get opts(): EvaluatorOptions {
+    return this.shared.opts;
+  }
+
+  get annotations(): Annotations {
+    return this.shared.annotations;
+  }
+
+  get limits(): QueryLimits {
+    return this.shared.limits;
+  }
+
+  /** True when this is a one-step evaluation (an instant query, or a step-invariant part). */
+  get instant(): boolean {
+    return this.grid.start === this.grid.end;
+  }
+
+  /** Time of step i, ms. */
+  time(i: number): number {
+    return this.grid.start + i * this.grid.step;
+  }
+
+  modifiers(node: Node): ResolvedModifiers {
+    const m = this.shared.modifiers.get(node);
+    if (m === undefined) throw new VigilError('internal', `unresolved modifiers for ${node.kind}`);
+    return m;
+  }
+
+  async eval(node: Expr): Promise<EvalValue> {
+    await this.limits.pause();
+    if (!this.instant && this.shared.stepInvariant.has(node)) return this.evalStepInvariant(node);
+    switch (node.kind) {
+      case 'NumberLiteral':
+        return this.scalar(node.value);
+      case 'StringLiteral':
+        return { type: 'string', value: node.value };
+      case 'ParenExpr':
+        return this.eval(node.expr);
+      case 'UnaryExpr':
+        return evalUnary(this, node);
+      case 'BinaryExpr':
+        return evalBinary(this, node);
+      case 'AggregateExpr':
+        return evalAggregation(this, node);
+      case 'Call':
+        return evalCall(this, node);
+      case 'VectorSelector':
+        return (await this.evalVectorSelector(node, false)).value;
+      case 'MatrixSelector':
+        return this.evalMatrixSelectorResult(node);
+      case 'SubqueryExpr':
+        return this.evalSubqueryResult(node);
+    }
+  }
+
+  scalar(v: number): ScalarValue {
+    return { type: 'scalar', values: this.f64().fill(v) };
+  }
+
+  async evalScalar(node: Expr): Promise<ScalarValue> {
+    const v = await this.eval(node);
+    if (v.type !== 'scalar') throw new VigilError('internal', `expected a scalar, got ${v.type}`);
+    return v;
+  }
+
+  async evalVector(node: Expr): Promise<VectorValue> {
+    const v = await this.eval(node);
+    if (v.type !== 'vector') throw new VigilError('internal', `expected an instant vector, got ${v.type}`);
+    return v;
+  }
+
+  evalString(node: Expr): string {
+    let n = node;
+    while (n.kind === 'ParenExpr') n = n.expr;
+    if (n.kind !== 'StringLiteral') throw new VigilError('internal', `expected a string literal, got ${n.kind}`);
+    return n.value;
+  }
+
+  private select(vs: VectorSelector, start: number, end: number): Series[] {
+    return this.shared.querier.select(vs.matchers, { start, end });
+  }
+
+  /**
+   * An instant vector selector over the grid: per step, the newest sample in `(t - lookback, t]` (t being
+   * the step time, or the `@` time, minus the offset), unless that sample is a staleness marker.
+   * With `withTimestamps`, also returns the sample timestamps (for `timestamp()`).
+   */
+  async evalVectorSelector(vs: VectorSelector, withTimestamps: boolean): Promise<{ value: VectorValue; timestamps: Float64Array[] }> {
+    const mod = this.modifiers(vs);
+    const lookback = this.opts.lookbackDelta;
+    const g = this.grid;
+    const n = this.n;
+    const at = mod.timestamp;
+    const off = mod.offset;
+    const open = this.opts.leftOpen ? 1 : 0;
+    const mint = (at ?? g.start) - off - lookback + open;
+    const maxt = (at ?? g.end) - off;
+    const series = this.select(vs, mint, maxt);
+    const buf = new SampleBuffer();
+    const out: StepSeries[] = [];
+    const timestamps: Float64Array[] = [];
+    for (const s of series) {
+      if (this.limits.due()) await this.limits.pause();
+      decode(s, mint, maxt, buf, true);
+      const len = buf.length;
+      if (len === 0) continue;
+      const ts = buf.ts;
+      const vals = buf.vs;
+      const values = this.f64();
+      const present = this.u8();
+      const sampleTs = withTimestamps ? this.f64() : undefined;
+      let count = 0;
+      let j = -1;
+      if (at !== null) {
+        const ref = at - off;
+        while (j + 1 < len && ts[j + 1] <= ref) j++;
+        if (j >= 0 && ts[j] >= ref - lookback + open && !isStaleNaN(vals[j])) {
+          values.fill(vals[j]);
+          present.fill(1);
+          sampleTs?.fill(ts[j]);
+          count = n;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const ref = g.start + i * g.step - off;
+          while (j + 1 < len && ts[j + 1] <= ref) j++;
+          if (j < 0 || ts[j] < ref - lookback + open) continue;
+          const v = vals[j];
+          if (v !== v && isStaleNaN(v)) continue;
+          values[i] = v;
+          present[i] = 1;
+          if (sampleTs) sampleTs[i] = ts[j];
+          count++;
+        }
+      }
+      if (count === 0) continue;
+      this.limits.add(count);
+      out.push({ labels: s.labels, values, present, dropName: false });
+      if (sampleTs) timestamps.push(sampleTs);
+    }
+    return { value: { type: 'vector', series: out, distinct: true }, timestamps };
+  }
+
+  /**
+   * A step-invariant part of a range query (e.g. `foo @ 100`, literals): evaluated once at the first step
+   * and repeated at every step, as Prometheus does.
+   */
+  private async evalStepInvariant(node: Expr): Promise<EvalValue> {
+    const child = new Evaluator(makeGrid(this.grid.start, this.grid.start, this.grid.step), this.shared);
+    const v = await child.eval(node);
+    const n = this.n;
+    switch (v.type) {
+      case 'scalar':
+        return { type: 'scalar', values: this.f64().fill(v.values[0]) };
+      case 'vector': {
+        const series: StepSeries[] = [];
+        for (const s of v.series) {
+          if (s.present[0] === 0) continue;
+          series.push({ labels: s.labels, values: this.f64().fill(s.values[0]), present: this.u8().fill(1), dropName: s.dropName });
+        }
+        this.limits.add(series.length * (n - 1));
+        return { type: 'vector', series };
+      }
+      default:
+        return v;
+    }
+  }
+
+  /** Decoded samples of a matrix selector, for every window the grid needs. */
+  async rangeInputOfSelector(ms: MatrixSelector): Promise<RangeInput> {
+    const vs = ms.vectorSelector;
+    const mod = this.modifiers(vs);
+    const range = this.modifiers(ms).range;
+    const g = this.grid;
+    const at = mod.timestamp;
+    const off = mod.offset;
+    const mint = (at ?? g.start) - off - range + (this.opts.leftOpen ? 1 : 0);
+    const maxt = (at ?? g.end) - off;
+    const series = this.select(vs, mint, maxt);
+    const out: RangeSource[] = series.map((s) => ({
+      labels: s.labels,
+      dropName: false,
+      load(buf: SampleBuffer): Samples {
+        decode(s, mint, maxt, buf, false);
+        return buf;
+      },
+    }));
+    return { series: out, range, offset: off, at };
+  }
+
+  /** A subquery evaluated on its own grid, as a range input. */
+  async rangeInputOfSubquery(sq: SubqueryExpr): Promise<RangeInput> {
+    const mod = this.modifiers(sq);
+    const at = mod.timestamp;
+    const off = mod.offset;
+    const range = mod.range;
+    const step = mod.step !== 0 ? mod.step : this.opts.noStepSubqueryInterval(range);
+    if (!(step > 0)) throw new VigilError('bad_data', 'subquery step must be greater than 0');
+    const g = this.grid;
+    // The parent's last step, as the parent's loop reaches it.
+    const parentEnd = at ?? g.start + (g.n - 1) * g.step;
+    const parentStart = at ?? g.start;
+    const end = parentEnd - off;
+    // The first step after (start - offset - range) that is a multiple of the step.
+    const lower = parentStart - off - range;
+    let start = step * Math.trunc(lower / step);
+    if (start < lower + (this.opts.leftOpen ? 1 : 0)) start += step;
+    const child = new Evaluator(makeGrid(start, end, step), this.shared);
+    const series: RangeSource[] = [];
+    if (child.n > 0) {
+      const v = await child.eval(sq.expr);
+      if (v.type === 'scalar') {
+        const ts = new Float64Array(child.n);
+        for (let i = 0; i < child.n; i++) ts[i] = child.time(i);
+        series.push(materialized({ labels: Labels.EMPTY, ts, vs: v.values.slice(), dropName: false }));
+      } else if (v.type === 'vector') {
+        for (const s of v.series) series.push(materialized(stepSeriesToRange(child, s)));
+        this.limits.release(totalPresent(v.series));
+      }
+    }
+    return { series, range, offset: off, at };
+  }
+
+  /** Top-level `foo[5m]` (instant queries only): the raw samples of each window. */
+  private async evalMatrixSelectorResult(ms: MatrixSelector): Promise<MatrixValue> {
+    if (!this.instant) throw new VigilError('execution', 'cannot do range evaluation of matrix selector');
+    const input = await this.rangeInputOfSelector(ms);
+    return { type: 'matrix', series: windowAt(this, input, false) };
+  }
+
+  /** Top-level subquery: the subquery's points as a range vector. */
+  private async evalSubqueryResult(sq: SubqueryExpr): Promise<MatrixValue> {
+    const input = await this.rangeInputOfSubquery(sq);
+    if (!this.instant) return { type: 'matrix', series: windowAt(this, input, true) };
+    return { type: 'matrix', series: windowAt(this, input, false) };
+  }
+}
+
+function materialized(s: RangeSeries): RangeSource {
+  const samples: Samples = { ts: s.ts, vs: s.vs, length: s.ts.length };
+  return { labels: s.labels, dropName: s.dropName, load: () => samples };
+}
+
+/** The samples of each series inside the window of the (single) step of `ev`, or all of them. */
+function windowAt(ev: Evaluator, input: RangeInput, all: boolean): RangeSeries[] {
+  const end = (input.at ?? ev.grid.start) - input.offset;
+  const start = end - input.range + (ev.opts.leftOpen ? 1 : 0);
+  const out: RangeSeries[] = [];
+  const buf = new SampleBuffer();
+  for (const src of input.series) {
+    const s = src.load(buf);
+    let lo = 0;
+    let hi = s.length;
+    if (!all) {
+      while (lo < s.length && s.ts[lo] < start) lo++;
+      hi = lo;
+      while (hi < s.length && s.ts[hi] <= end) hi++;
+    }
+    if (hi === lo) continue;
+    ev.limits.add(hi - lo);
+    out.push({ labels: src.labels, ts: s.ts.slice(lo, hi), vs: s.vs.slice(lo, hi), dropName: src.dropName });
+  }
+  return out;
+}
+
+function totalPresent(series: readonly StepSeries[]): number {
+  let c = 0;
+  for (const s of series) c += countPoints(s);
+  return c;
+}
+
+function stepSeriesToRange(ev: Evaluator, s: StepSeries): RangeSeries {
+  const n = ev.n;
+  let c = 0;
+  for (let i = 0; i < n; i++) c += s.present[i];
+  // A series with a point at every step shares the grid's timestamps and keeps its own values.
+  if (c === n) return { labels: s.labels, ts: ev.gridTimes(), vs: s.values, dropName: s.dropName };
+  const ts = ev.f64Len(c);
+  const vs = ev.f64Len(c);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (s.present[i] === 0) continue;
+    ts[k] = ev.time(i);
+    vs[k] = s.values[i];
+    k++;
+  }
+  return { labels: s.labels, ts, vs, dropName: s.dropName };
+}
+
+/**
+ * Reads the samples of `s` with mint <= t <= maxt into `buf` (reset first). Staleness markers are kept
+ * for instant selectors (they end a series) and dropped for range selectors (as Prometheus does).
+ */
+function decode(s: Series, mint: number, maxt: number, buf: SampleBuffer, keepStale: boolean): void {
+  buf.reset();
+  const it = s.iterator();
+  if (!it.seek(mint)) return;
+  do {
+    const t = it.t;
+    if (t > maxt) break;
+    const v = it.v;
+    if (!keepStale && v !== v && isStaleNaN(v)) continue;
+    buf.push(t, v);
+  } while (it.next());
+}
