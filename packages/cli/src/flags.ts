@@ -15,6 +15,8 @@ export interface FlagSpec {
   readonly default?: string;
   readonly placeholder?: string;
   readonly hidden?: boolean;
+  /** A one-letter alias, e.g. `r` for `-r` (kingpin's `.Short('r')`). */
+  readonly short?: string;
 }
 
 export interface ArgSpec {
@@ -147,7 +149,31 @@ export function parseFlags(
       continue;
     }
     if (!a.startsWith('--') || a === '-') {
-      if (a.startsWith('-') && a !== '-') throw new FlagError(`unknown short flag '${a}', try --help`);
+      if (a.startsWith('-') && a !== '-') {
+        const short = specs.find((s) => s.short !== undefined && s.short === a[1]);
+        if (!short) throw new FlagError(`unknown short flag '${a}', try --help`);
+        let value: string;
+        if (short.type === 'bool') {
+          if (a.length > 2) throw new FlagError(`unexpected value after short flag '-${a[1]}'`);
+          value = 'true';
+        } else if (a.length > 2) {
+          value = a.slice(2);
+        } else {
+          if (i + 1 >= argv.length) throw new FlagError(`expected argument for flag '-${a[1]}'`);
+          value = argv[++i];
+        }
+        validate(short, value);
+        given.add(short.name);
+        if (short.type === 'strings') {
+          const list = repeated.get(short.name) ?? [];
+          list.push(value);
+          repeated.set(short.name, list);
+          raw.set(short.name, list.join(','));
+        } else {
+          raw.set(short.name, value);
+        }
+        continue;
+      }
       args.push(a);
       continue;
     }
@@ -200,8 +226,9 @@ export function formatFlagsHelp(specs: readonly FlagSpec[]): string {
   const rows = specs
     .filter((s) => !s.hidden)
     .map((s) => {
-      const left =
+      const long =
         s.type === 'bool' ? `--[no-]${s.name}` : `--${s.name}=${s.placeholder ?? s.type.toUpperCase()}`;
+      const left = s.short ? `-${s.short}, ${long}` : long;
       const def = s.default !== undefined && s.type !== 'bool' ? ` Default: ${s.default}` : '';
       return [left, s.help + def] as const;
     });

@@ -1,1 +1,19 @@
 export type { MetricType, MetricFamily, Sample, Exemplar } from './types.js';
+export {
+  writeFamilies, ExpositionWriter, formatTextValue, formatOpenMetricsValue, formatValue, formatName, formatLabelPair,
+  formatSeries, textTypeName, type ExpositionFormat,
+} from './writer.js';
+export { EntryType, type ExpositionParser } from './parser.js';
+export { ParseError } from './parse-error.js';
+export { TextParser, type TextParserOptions } from './text-parser.js';
+export { OpenMetricsParser, type OpenMetricsParserOptions } from './om-parser.js';
+export { parseFamilies, type ParseFamiliesOptions } from './families.js';
+export {
+  createParser, formatForContentType, mediaTypeOf, type CreateParserOptions, type ContentTypeFormat, type WireFormat,
+} from './content-type.js';
+export {
+  negotiate, parseAccept, scrapeAcceptHeader, SCRAPE_ACCEPT_HEADER, TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE,
+  OPENMETRICS_0_0_1_CONTENT_TYPE, SCRAPE_PROTOCOL_HEADERS, DEFAULT_SCRAPE_PROTOCOLS, type ScrapeProtocol,
+  type NameEscapingScheme, type AcceptClause,
+} from './negotiate.js';
+export { lintMetrics, type LintProblem } from './lint.js';

@@ -46,6 +46,13 @@ export function translateRegex(pattern: string): TranslatedRegex {
   }
   let out = '';
   let inClass = false;
+  // Case-insensitive scopes from inline flags (`(?i:...)`, `((?i)...)`): JavaScript in Node 20 has no
+  // inline modifiers, so letters in such scopes are folded by hand (`a` -> `[aA]`).
+  const globalCI = flags.includes('i');
+  const ciStack: boolean[] = [globalCI];
+  let classLetters: Array<[number, number]> = [];
+  let classPrev = -1;
+  const ci = (): boolean => ciStack[ciStack.length - 1] && !globalCI;
   while (i < pattern.length) {
     const c = pattern[i];
     if (c === '\\') {
@@ -54,7 +61,7 @@ export function translateRegex(pattern: string): TranslatedRegex {
       if (n === 'Q') {
         const end = pattern.indexOf('\\E', i + 2);
         const lit = pattern.slice(i + 2, end < 0 ? pattern.length : end);
-        out += escapeLiteral(lit, inClass);
+        out += ci() && !inClass ? foldLiteral(lit) : escapeLiteral(lit, inClass);
         i = end < 0 ? pattern.length : end + 2;
         continue;
       }
@@ -109,13 +116,30 @@ export function translateRegex(pattern: string): TranslatedRegex {
           continue;
         }
       }
-      if (c === ']') inClass = false;
+      if (c === ']') {
+        inClass = false;
+        if (ci()) out += foldedClassExtra(classLetters);
+      } else if (ci()) {
+        const code = c.codePointAt(0)!;
+        if (c === '-' && classPrev >= 0 && pattern[i + 1] !== ']' && pattern[i + 1] !== undefined && pattern[i + 1] !== '\\') {
+          const hi = pattern.codePointAt(i + 1)!;
+          classLetters[classLetters.length - 1] = [classPrev, hi];
+          out += '-' + String.fromCodePoint(hi);
+          i += 1 + String.fromCodePoint(hi).length;
+          classPrev = -1;
+          continue;
+        }
+        classLetters.push([code, code]);
+        classPrev = code;
+      }
       out += c === '[' ? '\\[' : c;
       i++;
       continue;
     }
     if (c === '[') {
       inClass = true;
+      classLetters = [];
+      classPrev = -1;
       out += '[';
       i++;
       if (pattern[i] === '^') { out += '^'; i++; }
@@ -124,16 +148,55 @@ export function translateRegex(pattern: string): TranslatedRegex {
     }
     if (c === '(' && pattern[i + 1] === '?') {
       if (pattern[i + 2] === 'P' && pattern[i + 3] === '<') {
+        ciStack.push(ciStack[ciStack.length - 1]);
         out += '(?<';
         i += 4;
         continue;
       }
+      if (pattern[i + 2] === '<' && pattern[i + 3] !== '=' && pattern[i + 3] !== '!') {
+        ciStack.push(ciStack[ciStack.length - 1]);
+        out += '(?<';
+        i += 3;
+        continue;
+      }
       if (pattern[i + 2] === ':') {
+        ciStack.push(ciStack[ciStack.length - 1]);
         out += '(?:';
         i += 3;
         continue;
       }
+      // Inline flags: `(?flags)` for the rest of the group, `(?flags:...)` for a new group.
+      const fl = /^\(\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(pattern.slice(i));
+      if (fl && (fl[1] !== '' || (fl[2] ?? '') !== '')) {
+        if (fl[1].includes('U') || (fl[2] ?? '').includes('U')) throw unsupported(pattern, fl[0]);
+        if ((fl[2] ?? '').includes('s')) throw unsupported(pattern, fl[0]);
+        if (fl[1].includes('m') || (fl[2] ?? '').includes('m')) throw unsupported(pattern, fl[0]);
+        let cur = ciStack[ciStack.length - 1];
+        if (fl[1].includes('i')) cur = true;
+        if ((fl[2] ?? '').includes('i')) cur = false;
+        if (!cur && globalCI) throw unsupported(pattern, fl[0]);
+        if (fl[3] === ':') {
+          ciStack.push(cur);
+          out += '(?:';
+        } else {
+          ciStack[ciStack.length - 1] = cur;
+        }
+        i += fl[0].length;
+        continue;
+      }
       throw unsupported(pattern, pattern.slice(i, pattern.indexOf(')', i) + 1 || undefined));
+    }
+    if (c === '(') {
+      ciStack.push(ciStack[ciStack.length - 1]);
+      out += '(';
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      if (ciStack.length > 1) ciStack.pop();
+      out += ')';
+      i++;
+      continue;
     }
     if (c === '{') {
       const rep = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
@@ -151,6 +214,11 @@ export function translateRegex(pattern: string): TranslatedRegex {
       i++;
       continue;
     }
+    if (ci() && c.toLowerCase() !== c.toUpperCase()) {
+      out += '[' + c.toLowerCase() + c.toUpperCase() + ']';
+      i++;
+      continue;
+    }
     out += c;
     i++;
   }
@@ -161,6 +229,30 @@ export function translateRegex(pattern: string): TranslatedRegex {
     throw bad(pattern, (e as Error).message);
   }
   return { source: out, flags };
+}
+
+/** A literal string matched case-insensitively: letters become `[xX]`. */
+function foldLiteral(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    if (ch.toLowerCase() !== ch.toUpperCase()) out += '[' + ch.toLowerCase() + ch.toUpperCase() + ']';
+    else out += escapeLiteral(ch, false);
+  }
+  return out;
+}
+
+/** The other-case counterparts of the ASCII letters in a character class, to append inside it. */
+function foldedClassExtra(ranges: ReadonlyArray<readonly [number, number]>): string {
+  let extra = '';
+  for (const [lo, hi] of ranges) {
+    for (const [a, z, delta] of [[97, 122, -32], [65, 90, 32]] as const) {
+      const from = Math.max(lo, a);
+      const to = Math.min(hi, z);
+      if (from > to) continue;
+      extra += from === to ? String.fromCharCode(from + delta) : String.fromCharCode(from + delta) + '-' + String.fromCharCode(to + delta);
+    }
+  }
+  return extra;
 }
 
 function escapeLiteral(s: string, inClass: boolean): string {

@@ -89,7 +89,14 @@ export interface ExemplarQuerier {
     Array<{ seriesLabels: Labels; exemplars: Exemplar[] }>;
 }
 
-export type AppendErrorReason = 'out_of_order' | 'duplicate' | 'out_of_bounds' | 'too_old' | 'invalid';
+export type AppendErrorReason =
+  | 'out_of_order'
+  | 'duplicate'
+  | 'out_of_bounds'
+  | 'too_old'
+  | 'invalid'
+  | 'out_of_order_exemplar'
+  | 'exemplar_labels_too_long';
 
 const APPEND_MESSAGES: Record<AppendErrorReason, string> = {
   out_of_order: 'out of order sample',
@@ -97,6 +104,8 @@ const APPEND_MESSAGES: Record<AppendErrorReason, string> = {
   out_of_bounds: 'out of bounds',
   too_old: 'too old sample',
   invalid: 'invalid sample',
+  out_of_order_exemplar: 'out of order exemplar',
+  exemplar_labels_too_long: 'exemplar label set is too long',
 };
 
 /** A rejected sample, with Prometheus's error text as the message. */

@@ -1,4 +1,9 @@
 /** Every subcommand of `vigil`. Each lives in its own file; add new ones here. */
 import type { Command } from '../command.js';
+import { nodeExporterCommand } from './node-exporter.js';
+import { tsdbAnalyzeCommand, tsdbDumpCommand, tsdbListCommand } from './tsdb.js';
+import { tsdbImportOpenMetricsCommand } from './tsdb-import.js';
+import { checkMetricsCommand } from './check-metrics.js';
+import { checkConfigCommand } from './check-config.js';
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [nodeExporterCommand, tsdbListCommand, tsdbAnalyzeCommand, tsdbDumpCommand, tsdbImportOpenMetricsCommand, checkMetricsCommand, checkConfigCommand];

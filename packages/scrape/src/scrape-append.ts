@@ -1,0 +1,413 @@
+/**
+ * Appending one scrape: the streaming parser's entries go to the `Appender` through a per-target series
+ * cache keyed by the series text as written (`http_requests_total{code="200"}`), so a series seen before
+ * costs a map lookup and an `append(ref, ...)`: no label set, no relabeling. Staleness is tracked per
+ * series (the scrape iteration it was last seen in), and series that disappear get a staleness marker.
+ *
+ * The semantics are Prometheus's `scrapeLoop.append`: honor_labels / honor_timestamps, `exported_`
+ * prefixes, metric relabeling, label and sample limits, duplicates, out-of-order and out-of-bounds samples
+ * counted and skipped, other append errors failing the scrape.
+ */
+import { Labels, METRIC_NAME, STALE_NAN, errorMessage, isStaleNaN } from '@vigil/model';
+import { AppendError, type Appender, type SeriesRef } from '@vigil/tsdb';
+import { EntryType, createParser } from '@vigil/exposition';
+import type { NameValidationScheme, RelabelConfig } from './config-types.js';
+import { LabelSetBuilder, processRelabel } from './relabel.js';
+import { validLabelName } from './config-schema.js';
+import { MetadataStore } from './metadata.js';
+
+/** How far in the future a sample may be (Prometheus's `maxAheadTime`). */
+const MAX_AHEAD_MS = 10 * 60 * 1000;
+
+export class CacheEntry {
+  /** The series as written in the exposition. */
+  readonly key: string;
+  ref: SeriesRef;
+  /** Empty for a series dropped by metric relabeling (it is remembered so as not to relabel it again). */
+  readonly lset: Labels;
+  readonly dropped: boolean;
+  /** Scrape iteration in which the series text was last looked up. */
+  lastIter: number;
+  /**
+   * Scrape iteration in which the series was last appended without an explicit timestamp. Never: -2,
+   * which no "previous iteration" (`iter - 1 >= -1`) can equal.
+   */
+  trackedIter = -2;
+
+  constructor(key: string, ref: SeriesRef, lset: Labels, iter: number, dropped = false) {
+    this.key = key;
+    this.ref = ref;
+    this.lset = lset;
+    this.lastIter = iter;
+    this.dropped = dropped;
+  }
+}
+
+/** A target's memory between scrapes: series refs, dropped series, staleness and metadata. Survives reloads. */
+export class ScrapeCache {
+  iter = 0;
+  readonly series = new Map<string, CacheEntry>();
+  /**
+   * The entries in the order the target exposed them last time: targets expose the same series in the
+   * same order scrape after scrape, so the i-th sample is checked against the i-th entry first (a string
+   * comparison) before the map is consulted (a hash of the whole series text).
+   */
+  order: CacheEntry[] = [];
+  readonly metadata = new MetadataStore();
+  /** Refs of the synthetic series (`up`, ...), by name. */
+  readonly reportRefs = new Map<string, SeriesRef>();
+  /** Entries tracked in the previous iteration, and how many of them were seen again in this one. */
+  prevTracked = 0;
+  curTracked = 0;
+  retracked = 0;
+  private successfulCount = 0;
+
+  track(e: CacheEntry): void {
+    if (e.trackedIter === this.iter) return;
+    if (e.trackedIter === this.iter - 1) this.retracked++;
+    e.trackedIter = this.iter;
+    this.curTracked++;
+  }
+
+  /** Series tracked in the previous iteration and not in this one: they get staleness markers. */
+  forEachStale(fn: (e: CacheEntry) => boolean): void {
+    if (this.prevTracked === this.retracked) return;
+    const prev = this.iter - 1;
+    for (const e of this.series.values()) if (e.trackedIter === prev && !fn(e)) return;
+  }
+
+  /** Drops entries whose series were created in a batch that is being rolled back. */
+  forget(keys: readonly string[]): void {
+    // The order hint may point at them: start it afresh.
+    this.order = [];
+    for (const k of keys) {
+      const e = this.series.get(k);
+      if (!e) continue;
+      if (e.trackedIter === this.iter) this.curTracked--;
+      this.series.delete(k);
+    }
+  }
+
+  /** Forgets every ref (after a failed commit the storage may not know them). */
+  clearRefs(): void {
+    this.series.clear();
+    this.order = [];
+    this.reportRefs.clear();
+    this.prevTracked = this.curTracked = this.retracked = 0;
+  }
+
+  /** Ends an iteration; after a successful scrape, forgets series and dropped entries not seen in it. */
+  iterDone(flush: boolean): void {
+    const count = this.series.size + this.metadata.size;
+    if (flush) this.successfulCount = count;
+    else if (count > this.successfulCount * 2 + 1000) flush = true;
+    if (flush) {
+      for (const [k, e] of this.series) {
+        // Keep entries tracked now: their staleness marker is due at the next iteration.
+        if (e.lastIter !== this.iter && e.trackedIter !== this.iter) this.series.delete(k);
+      }
+      this.metadata.expire(this.iter);
+    }
+    this.prevTracked = this.curTracked;
+    this.curTracked = 0;
+    this.retracked = 0;
+    this.iter++;
+  }
+}
+
+export interface AppendSettings {
+  /** The target's public labels (`job`, `instance`, ...). */
+  readonly targetLabels: Labels;
+  readonly honorLabels: boolean;
+  readonly honorTimestamps: boolean;
+  readonly trackTimestampsStaleness: boolean;
+  readonly metricRelabelConfigs: readonly RelabelConfig[];
+  readonly validationScheme: NameValidationScheme;
+  readonly sampleLimit: number;
+  readonly labelLimit: number;
+  readonly labelNameLengthLimit: number;
+  readonly labelValueLengthLimit: number;
+}
+
+export interface AppendResult {
+  /** Samples in the exposition. */
+  total: number;
+  /** Samples left after metric relabeling. */
+  added: number;
+  /** Series new in this scrape. */
+  seriesAdded: number;
+  /** Why the scrape failed (Prometheus's text), if it did. */
+  error?: string;
+  /** Samples skipped because the storage refused them, by reason. */
+  outOfOrder: number;
+  duplicates: number;
+  outOfBounds: number;
+}
+
+const EMPTY_RESULT = (): AppendResult => ({ total: 0, added: 0, seriesAdded: 0, outOfOrder: 0, duplicates: 0, outOfBounds: 0 });
+
+/** Target labels onto a scraped label set, then metric relabeling; `undefined` when dropped. */
+export function mutateSampleLabels(lset: Labels, s: AppendSettings): Labels | undefined {
+  const target = s.targetLabels;
+  if (target.size === 0 && s.metricRelabelConfigs.length === 0) return lset;
+  const lb = new LabelSetBuilder(lset);
+  if (s.honorLabels) {
+    target.forEach((name, value) => {
+      if (!lset.has(name)) lb.set(name, value);
+    });
+  } else {
+    const conflicts: Array<[string, string]> = [];
+    target.forEach((name, value) => {
+      const existing = lset.get(name);
+      if (existing !== '') conflicts.push([name, existing]);
+      lb.set(name, value);
+    });
+    if (conflicts.length > 0) {
+      // Shorter names first, so that `exported_` prefixes stack the way Prometheus stacks them.
+      conflicts.sort((a, b) => a[0].length - b[0].length);
+      for (const [name, value] of conflicts) {
+        let newName = name;
+        for (;;) {
+          newName = 'exported_' + newName;
+          if (lb.get(newName) === '') {
+            lb.set(newName, value);
+            break;
+          }
+        }
+      }
+    }
+  }
+  if (!processRelabel(lb, s.metricRelabelConfigs)) return undefined;
+  const out = lb.labels();
+  return out.size === 0 ? undefined : out;
+}
+
+function trunc50(s: string): string {
+  return [...s].slice(0, 50).join('');
+}
+
+/** Prometheus's `verifyLabelLimits`, with its error texts. */
+export function labelLimitError(lset: Labels, s: AppendSettings): string | undefined {
+  if (s.labelLimit === 0 && s.labelNameLengthLimit === 0 && s.labelValueLengthLimit === 0) return undefined;
+  const met = trunc50(lset.metricName());
+  if (s.labelLimit > 0 && lset.size > s.labelLimit) {
+    return `label_limit exceeded (metric: ${met}, number of labels: ${lset.size}, limit: ${s.labelLimit})`;
+  }
+  if (s.labelNameLengthLimit === 0 && s.labelValueLengthLimit === 0) return undefined;
+  const f = lset.flat;
+  for (let i = 0; i < f.length; i += 2) {
+    const nameLen = Buffer.byteLength(f[i]);
+    if (s.labelNameLengthLimit > 0 && nameLen > s.labelNameLengthLimit) {
+      return `label_name_length_limit exceeded (metric: ${met}, label name: ${trunc50(f[i])}, length: ${nameLen}, limit: ${s.labelNameLengthLimit})`;
+    }
+    const valueLen = Buffer.byteLength(f[i + 1]);
+    if (s.labelValueLengthLimit > 0 && valueLen > s.labelValueLengthLimit) {
+      return `label_value_length_limit exceeded (metric: ${met}, label name: ${trunc50(f[i])}, value: ${JSON.stringify(trunc50(f[i + 1]))}, length: ${valueLen}, limit: ${s.labelValueLengthLimit})`;
+    }
+  }
+  return undefined;
+}
+
+function labelsValid(lset: Labels, scheme: NameValidationScheme): boolean {
+  const f = lset.flat;
+  for (let i = 0; i < f.length; i += 2) {
+    if (!validLabelName(f[i], scheme) && !(f[i] === METRIC_NAME)) return false;
+    if (!(f[i + 1] as string & { isWellFormed(): boolean }).isWellFormed()) return false;
+  }
+  if (scheme === 'legacy' && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(lset.metricName())) return false;
+  return true;
+}
+
+/**
+ * Writes staleness markers for series seen in the previous scrape and not in this one. Out-of-order and
+ * duplicate refusals are expected (a target that came back) and ignored.
+ */
+export function updateStaleMarkers(app: Appender, cache: ScrapeCache, t: number): string | undefined {
+  let err: string | undefined;
+  cache.forEachStale((e) => {
+    try {
+      app.append(e.ref, e.lset, t, STALE_NAN);
+    } catch (x) {
+      if (x instanceof AppendError && (x.reason === 'out_of_order' || x.reason === 'duplicate')) return true;
+      err = (x as Error).message;
+      return false;
+    }
+    return true;
+  });
+  return err;
+}
+
+/**
+ * Appends an exposition (or, with `text` empty, nothing: only staleness markers) at default time `t`.
+ * On `error` the caller rolls the appender back and calls again with an empty text, as Prometheus does.
+ */
+export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSettings, text: string, contentType: string, t: number, now: number): AppendResult {
+  const res = EMPTY_RESULT();
+  if (text.length === 0) {
+    res.error = updateStaleMarkers(app, cache, t);
+    cache.iterDone(false);
+    return res;
+  }
+  const iter = cache.iter;
+  const meta = cache.metadata;
+  const series = cache.series;
+  const order = cache.order;
+  let idx = 0;
+  const maxTime = now + MAX_AHEAD_MS;
+  let appended = 0;
+  let sampleLimitHit = false;
+  /** Series first stored by this scrape: forgotten again if the scrape fails (its batch is rolled back). */
+  const created: string[] = [];
+  let error: string | undefined;
+  try {
+    const p = createParser(text, contentType);
+    for (;;) {
+      const et = p.next();
+      if (et === EntryType.Series) {
+        res.total++;
+        let ts = t;
+        let hasTs = false;
+        if (s.honorTimestamps) {
+          const pt = p.timestamp;
+          if (pt === pt) {
+            ts = pt;
+            hasTs = true;
+          }
+        }
+        const key = p.series();
+        const hint = order[idx];
+        let ce = hint !== undefined && hint.key === key ? hint : series.get(key);
+        if (ce !== undefined && ce.dropped) {
+          ce.lastIter = iter;
+          order[idx++] = ce;
+          continue;
+        }
+        let lset: Labels;
+        let ref: SeriesRef = 0;
+        let alreadyScraped = false;
+        if (ce !== undefined) {
+          alreadyScraped = ce.lastIter === iter;
+          ce.lastIter = iter;
+          lset = ce.lset;
+          ref = ce.ref;
+        } else {
+          const mutated = mutateSampleLabels(p.labels(), s);
+          if (mutated === undefined) {
+            const d = new CacheEntry(key, 0, Labels.EMPTY, iter, true);
+            series.set(key, d);
+            order[idx++] = d;
+            continue;
+          }
+          lset = mutated;
+          if (lset.metricName() === '') {
+            error = 'missing metric name (__name__ label)';
+            break;
+          }
+          if (!labelsValid(lset, s.validationScheme)) {
+            error = `invalid metric name or label names: ${lset.toString()}`;
+            break;
+          }
+          const limitErr = labelLimitError(lset, s);
+          if (limitErr !== undefined) {
+            error = limitErr;
+            break;
+          }
+        }
+        const v = p.value;
+        let sampleAdded = false;
+        if (alreadyScraped && !hasTs) {
+          res.duplicates++;
+        } else if (s.sampleLimit > 0 && (ref === 0 || !isStaleNaN(v)) && ++appended > s.sampleLimit) {
+          sampleLimitHit = true;
+        } else if (ts > maxTime) {
+          res.outOfBounds++;
+        } else {
+          try {
+            ref = app.append(ref, lset, ts, v);
+            sampleAdded = true;
+          } catch (x) {
+            if (!(x instanceof AppendError)) throw x;
+            if (x.reason === 'out_of_order') res.outOfOrder++;
+            else if (x.reason === 'duplicate') res.duplicates++;
+            else if (x.reason === 'out_of_bounds' || x.reason === 'too_old') res.outOfBounds++;
+            else {
+              error = x.message;
+              break;
+            }
+          }
+        }
+        if (sampleAdded) {
+          if (ce !== undefined) {
+            ce.ref = ref;
+            if (!hasTs || s.trackTimestampsStaleness) cache.track(ce);
+          } else {
+            ce = new CacheEntry(key, ref, lset, iter);
+            series.set(key, ce);
+            created.push(key);
+            if (!hasTs || s.trackTimestampsStaleness) cache.track(ce);
+            if (!sampleLimitHit) res.seriesAdded++;
+          }
+          if (p.hasExemplar) {
+            const ex = p.exemplar();
+            if (ex !== undefined) {
+              try {
+                app.appendExemplar(ref, lset, { labels: ex.labels, value: ex.value, t: ex.timestamp ?? ts });
+              } catch {
+                // Exemplar storage refusing one does not fail the scrape (as in Prometheus).
+              }
+            }
+          }
+        }
+        if (ce !== undefined) order[idx++] = ce;
+        res.added++;
+        continue;
+      }
+      if (et === EntryType.EOF) break;
+      if (et === EntryType.Type) meta.setType(p.familyName(), p.familyType(), iter);
+      else if (et === EntryType.Help) meta.setHelp(p.familyName(), p.help(), iter);
+      else if (et === EntryType.Unit) meta.setUnit(p.familyName(), p.unit(), iter);
+    }
+  } catch (x) {
+    // A parse error (or anything else the input provokes) fails this scrape, never the server.
+    error = errorMessage(x);
+  }
+  if (error === undefined && sampleLimitHit) error = 'sample limit exceeded';
+  if (error === undefined) error = updateStaleMarkers(app, cache, t);
+  if (error === undefined) {
+    order.length = idx;
+    cache.iterDone(true);
+  } else cache.forget(created);
+  res.error = error;
+  return res;
+}
+
+/** The synthetic series of every scrape, with the help Prometheus gives them in its metadata API. */
+export const REPORT_METRICS = {
+  up: 'Health of the scrape target. 1 means the target is healthy, 0 if the scrape failed.',
+  scrape_duration_seconds: 'Duration of the last scrape in seconds.',
+  scrape_samples_scraped: 'Number of samples last scraped.',
+  scrape_samples_post_metric_relabeling: 'Number of samples remaining after metric relabeling was applied.',
+  scrape_series_added: 'Number of series in the last scrape.',
+  scrape_timeout_seconds: 'The configured scrape timeout for a target.',
+  scrape_sample_limit: 'The configured sample limit for a target. Returns zero if there is no limit configured.',
+  scrape_body_size_bytes: 'The uncompressed size of the last scrape response, if successful. Scrapes failing because body_size_limit is exceeded report -1, other scrape failures report 0.',
+} as const;
+
+export type ReportMetric = keyof typeof REPORT_METRICS;
+
+/** Appends one synthetic series sample (`up{job, instance} 1`), caching its ref. */
+export function appendReportSample(app: Appender, cache: ScrapeCache, targetLabels: Labels, name: ReportMetric, t: number, v: number): void {
+  const ref = cache.reportRefs.get(name) ?? 0;
+  const lset = ref === 0 ? reportLabels(targetLabels, name) : Labels.EMPTY;
+  try {
+    cache.reportRefs.set(name, app.append(ref, lset, t, v));
+  } catch (x) {
+    // A report sample older than one already stored (e.g. after a clock step) is skipped, as Prometheus does.
+    if (x instanceof AppendError && (x.reason === 'out_of_order' || x.reason === 'duplicate')) return;
+    throw x;
+  }
+}
+
+function reportLabels(targetLabels: Labels, name: string): Labels {
+  return Labels.fromFlat([METRIC_NAME, name, ...targetLabels.flat]);
+}
