@@ -2,8 +2,8 @@
  * `npm run bench -- client`: the client library beside prom-client, same operations, same run.
  *
  * Each case runs in rounds that alternate between the two libraries; a round runs the operation for a
- * fixed time and yields operations per second; the line reports the median round of each library and the
- * ratio of the medians (ours / prom-client). Every loop is its own compiled function per library, so
+ * fixed time (after a full GC and a short untimed run) and yields operations per second; the line reports
+ * the median round of each library and the ratio of the medians (ours / prom-client). Every loop is its own compiled function per library, so
  * neither library's call sites see the other's functions.
  */
 import * as prom from 'prom-client';
@@ -11,6 +11,7 @@ import * as vigil from './index.js';
 
 const ROUNDS = 7;
 const ROUND_MS = 120;
+const SETTLE_MS = 30;
 
 type Lib = 'vigil' | 'prom-client';
 
@@ -112,7 +113,12 @@ const cases: Case[] = [
 ];
 
 async function round(run: (n: number) => void | Promise<void>, batch: number): Promise<number> {
+  // A full collection between rounds keeps one library's garbage out of the other's round; a short
+  // untimed run after it lets the heap grow back to its working size before the clock starts.
   (globalThis as { gc?: () => void }).gc?.();
+  const settle = performance.now();
+  do await run(batch);
+  while (performance.now() - settle < SETTLE_MS);
   let ops = 0;
   const start = performance.now();
   let elapsed = 0;

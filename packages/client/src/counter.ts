@@ -165,13 +165,13 @@ export class Counter<T extends string = string> extends Metric<T, CounterSeries>
     const om = w.openMetrics;
     if (s.linePrefixPairs !== pairs || s.linePrefixOpenMetrics !== om) {
       const name = om ? this.omSampleName : this.name;
-      s.linePrefix = pairs === '' ? name : name + '{' + pairs + '}';
+      s.linePrefix = (pairs === '' ? name : name + '{' + pairs + '}') + ' ';
       s.linePrefixPairs = pairs;
       s.linePrefixOpenMetrics = om;
     }
     const ex = s.exemplar;
-    if (ex !== undefined && om) w.line(s.linePrefix, s.value, false, undefined, ex.pairs(), ex.value, ex.timestampMs);
-    else w.sample(s.linePrefix, s.value);
+    if (ex !== undefined && om) w.line(s.linePrefix.slice(0, -1), s.value, false, undefined, ex.pairs(), ex.value, ex.timestampMs);
+    else w.sampleAfter(s.linePrefix, s.value);
   }
 
   protected seriesValues(s: CounterSeries, out: MetricValue<T>[]): void {

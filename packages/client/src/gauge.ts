@@ -208,10 +208,10 @@ export class Gauge<T extends string = string> extends Metric<T, GaugeSeries> {
 
   writeSeries(w: ExpositionWriter, s: GaugeSeries, pairs: string): void {
     if (s.linePrefixPairs !== pairs) {
-      s.linePrefix = pairs === '' ? this.name : this.name + '{' + pairs + '}';
+      s.linePrefix = (pairs === '' ? this.name : this.name + '{' + pairs + '}') + ' ';
       s.linePrefixPairs = pairs;
     }
-    w.sample(s.linePrefix, s.value);
+    w.sampleAfter(s.linePrefix, s.value);
   }
 
   protected seriesValues(s: GaugeSeries, out: MetricValue<T>[]): void {

@@ -334,13 +334,6 @@ class IndexHeap {
   }
 }
 
-/** Stable insertion sort, as Go's sort does for short slices. */
-function insertionSort(a: number[], less: (x: number, y: number) => boolean): void {
-  for (let i = 1; i < a.length; i++) {
-    for (let j = i; j > 0 && less(a[j], a[j - 1]); j--) [a[j], a[j - 1]] = [a[j - 1], a[j]];
-  }
-}
-
 /** `topk`, `bottomk`, `limitk`, `limit_ratio`: output series are input series, selected per step. */
 function selectK(ev: Evaluator, node: AggregateExpr, param: Float64Array, series: StepSeries[], groups: Groups): VectorValue {
   const op = node.op;
@@ -365,6 +358,7 @@ function selectK(ev: Evaluator, node: AggregateExpr, param: Float64Array, series
     if (min <= MIN_INT64) throw new VigilError('execution', `Scalar value ${goFloat(min)} underflows int64`);
     if (max >= MAX_INT64) throw new VigilError('execution', `Scalar value ${goFloat(max)} overflows int64`);
   }
+  if (op === 'topk' || op === 'bottomk') return topBottomK(ev, op === 'topk', param, series, groups);
   const G = groups.labels.length;
   const chosen = series.map(() => ev.u8());
   // For an instant query the output keeps Prometheus's order: group by group, heap order sorted.
@@ -373,7 +367,6 @@ function selectK(ev: Evaluator, node: AggregateExpr, param: Float64Array, series
   const valueAt = (s: number): number => series[s].values[step];
   const isNaNAt = (s: number): boolean => valueAt(s) !== valueAt(s);
   const lessTop = (a: number, b: number): boolean => isNaNAt(a) || valueAt(a) < valueAt(b);
-  const lessBottom = (a: number, b: number): boolean => isNaNAt(a) || valueAt(a) > valueAt(b);
   const offsets = op === 'limit_ratio' ? series.map((s) => ratioOffset(s.labels)) : null;
   for (step = 0; step < n; step++) {
     ev.limits.tick();
@@ -395,7 +388,7 @@ function selectK(ev: Evaluator, node: AggregateExpr, param: Float64Array, series
       const g = groups.of[s];
       let h = heaps[g];
       if (h === null) {
-        h = new IndexHeap(op === 'bottomk' ? lessBottom : lessTop);
+        h = new IndexHeap(lessTop);
         heaps[g] = h;
         if (op === 'limit_ratio') {
           if (ratioSelected(r, offsets![s])) h.push(s);
@@ -410,24 +403,6 @@ function selectK(ev: Evaluator, node: AggregateExpr, param: Float64Array, series
       }
       if (op === 'limitk' && done[g] === 1) continue;
       switch (op) {
-        case 'topk': {
-          const top = h.items[0];
-          if (h.items.length < k) h.push(s);
-          else if (valueAt(top) < valueAt(s) || (isNaNAt(top) && !isNaNAt(s))) {
-            h.items[0] = s;
-            if (k > 1) h.fixTop();
-          }
-          break;
-        }
-        case 'bottomk': {
-          const top = h.items[0];
-          if (h.items.length < k) h.push(s);
-          else if (valueAt(top) > valueAt(s) || (isNaNAt(top) && !isNaNAt(s))) {
-            h.items[0] = s;
-            if (k > 1) h.fixTop();
-          }
-          break;
-        }
         case 'limitk':
           if (h.items.length < k) h.push(s);
           if (h.items.length === k && done[g] === 0) {
@@ -444,10 +419,7 @@ function selectK(ev: Evaluator, node: AggregateExpr, param: Float64Array, series
     for (let g = 0; g < G; g++) {
       const h = heaps[g];
       if (h === null) continue;
-      const items = h.items.slice();
-      if (op === 'topk') insertionSort(items, (a, b) => lessTop(b, a));
-      else if (op === 'bottomk') insertionSort(items, (a, b) => lessBottom(b, a));
-      for (const s of items) {
+      for (const s of h.items) {
         chosen[s][step] = 1;
         if (ev.instant) instantOrder.push(s);
       }
@@ -513,4 +485,128 @@ async function countValues(ev: Evaluator, node: AggregateExpr, grouping: string[
     }
   }
   return { type: 'vector', series: ev.instant ? out : mergeSameLabels(out, n) };
+}
+
+/**
+ * `topk`/`bottomk` over blocks of steps: each input series is visited once per block of 16 steps (its
+ * values for those steps are adjacent in memory), feeding one heap per (step, group). The heaps follow
+ * Go's container/heap exactly, so ties resolve as in Prometheus.
+ */
+function topBottomK(ev: Evaluator, top: boolean, param: Float64Array, series: StepSeries[], groups: Groups): VectorValue {
+  const n = ev.n;
+  const S = series.length;
+  const G = groups.labels.length;
+  const ks = new Int32Array(n);
+  let K = 0;
+  for (let i = 0; i < n; i++) {
+    ks[i] = Math.min(Math.trunc(param[i]), S);
+    if (ks[i] > K) K = ks[i];
+  }
+  const B = 16;
+  const heapLen = new Int32Array(B * G);
+  const heapItem = new Int32Array(B * G * K);
+  const heapVal = new Float64Array(B * G * K);
+  // less(a, b): a sorts before b in the heap (the root is the entry that leaves first).
+  const less = top ? (a: number, b: number): boolean => a !== a || a < b : (a: number, b: number): boolean => a !== a || a > b;
+  const swap = (x: number, y: number): void => {
+    const ti = heapItem[x];
+    heapItem[x] = heapItem[y];
+    heapItem[y] = ti;
+    const tv = heapVal[x];
+    heapVal[x] = heapVal[y];
+    heapVal[y] = tv;
+  };
+  const up = (base: number, j: number): void => {
+    for (;;) {
+      const i = (j - 1) >> 1;
+      if (i === j || i < 0 || !less(heapVal[base + j], heapVal[base + i])) break;
+      swap(base + i, base + j);
+      j = i;
+    }
+  };
+  const down = (base: number, i0: number, len: number): boolean => {
+    let i = i0;
+    for (;;) {
+      const j1 = 2 * i + 1;
+      if (j1 >= len || j1 < 0) break;
+      let j = j1;
+      const j2 = j1 + 1;
+      if (j2 < len && less(heapVal[base + j2], heapVal[base + j1])) j = j2;
+      if (!less(heapVal[base + j], heapVal[base + i])) break;
+      swap(base + i, base + j);
+      i = j;
+    }
+    return i > i0;
+  };
+  const chosen: (Uint8Array | null)[] = new Array(S).fill(null);
+  const instantOrder: number[] = [];
+  const of = groups.of;
+  for (let i0 = 0; i0 < n; i0 += B) {
+    ev.limits.tick();
+    const b = Math.min(B, n - i0);
+    heapLen.fill(0, 0, b * G);
+    for (let s = 0; s < S; s++) {
+      const p = series[s].present;
+      const v = series[s].values;
+      const g = of[s];
+      for (let j = 0; j < b; j++) {
+        const i = i0 + j;
+        if (p[i] === 0) continue;
+        const k = ks[i];
+        if (k < 1) continue;
+        const h = j * G + g;
+        const base = h * K;
+        const len = heapLen[h];
+        const val = v[i];
+        if (len < k) {
+          heapItem[base + len] = s;
+          heapVal[base + len] = val;
+          heapLen[h] = len + 1;
+          up(base, len);
+          continue;
+        }
+        const rootVal = heapVal[base];
+        const replace = top ? rootVal < val || (rootVal !== rootVal && val === val) : rootVal > val || (rootVal !== rootVal && val === val);
+        if (!replace) continue;
+        heapItem[base] = s;
+        heapVal[base] = val;
+        if (k > 1 && !down(base, 0, len)) up(base, 0);
+      }
+    }
+    for (let j = 0; j < b; j++) {
+      const i = i0 + j;
+      for (let g = 0; g < G; g++) {
+        const h = j * G + g;
+        const len = heapLen[h];
+        if (len === 0) continue;
+        const base = h * K;
+        for (let q = 0; q < len; q++) {
+          const s = heapItem[base + q];
+          let c = chosen[s];
+          if (c === null) chosen[s] = c = ev.u8();
+          c[i] = 1;
+        }
+        if (ev.instant) {
+          // Prometheus sorts each group's heap in reverse heap order (stable for short slices).
+          const items = Array.from(heapItem.subarray(base, base + len));
+          const vals = Array.from(heapVal.subarray(base, base + len));
+          const order = items.map((_, q) => q);
+          for (let x = 1; x < order.length; x++) {
+            for (let y = x; y > 0 && less(vals[order[y - 1]], vals[order[y]]); y--) [order[y], order[y - 1]] = [order[y - 1], order[y]];
+          }
+          for (const q of order) instantOrder.push(items[q]);
+        }
+      }
+    }
+  }
+  const out: StepSeries[] = [];
+  const order = ev.instant ? instantOrder : series.map((_, s) => s);
+  for (const s of order) {
+    const c = chosen[s];
+    if (c === null) continue;
+    const src = series[s];
+    out.push({ labels: src.labels, values: src.values, present: c, dropName: src.dropName });
+  }
+  ev.limits.add(countAll(out));
+  return { type: 'vector', series: out };
 }

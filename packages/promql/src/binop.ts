@@ -211,10 +211,42 @@ function setOperation(ev: Evaluator, op: 'and' | 'or' | 'unless', lhs: VectorVal
   return finishVector(ev, [...lhs.series, ...filter(rhs.series, rsig, false)]);
 }
 
-interface Side {
-  labels: Labels;
-  values: Float64Array | null;
-  fill: number;
+/**
+ * The cardinality checks of one match group: one-to-one, two "many" series may not match at the same
+ * step; many-to-one, two matches at the same step may not give the same output labels.
+ */
+function checkGroup(list: Array<{ out: Output; matched: Uint8Array }>, oneToOne: boolean, n: number): void {
+  // One-to-one: all matches of the group compete; many-to-one: those with the same output labels.
+  const byId = new Map<number, Uint8Array[]>();
+  for (const { out, matched } of list) {
+    const id = oneToOne ? 0 : out.labelsId;
+    const masks = byId.get(id);
+    if (masks === undefined) byId.set(id, [matched]);
+    else masks.push(matched);
+  }
+  for (const masks of byId.values()) {
+    if (masks.length < 2) continue;
+    const seen = new Uint8Array(n);
+    for (const m of masks) {
+      for (let i = 0; i < n; i++) {
+        if (m[i] === 0) continue;
+        if (seen[i] === 1) {
+          throw new VigilError(
+            'execution',
+            oneToOne
+              ? 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)'
+              : 'multiple matches for labels: grouping labels must ensure unique matches',
+          );
+        }
+        seen[i] = 1;
+      }
+    }
+  }
+}
+
+/** An output series of a vector/vector operation, with a number shared by outputs with equal labels. */
+interface Output extends StepSeries {
+  labelsId: number;
 }
 
 function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: VectorValue, m: VectorMatching): VectorValue {
@@ -250,14 +282,16 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
   const rightAt = new Int32Array(numSigs).fill(-1);
   const rightIdx = new Int32Array(numSigs);
   const matchedAt = new Int32Array(numSigs).fill(-1);
-  const matchedKeys = new Map<number, Set<string>>();
 
-  const outputs = new Map<string, StepSeries>();
-  const outList: StepSeries[] = [];
-  const metricCache = new Map<string, Labels>();
+  // Outputs by pair of input series ("many" index, "one" index; fills use their own keys).
+  const outputs = new Map<number, Output>();
+  const outList: Output[] = [];
+  const labelIds = new Map<string, number>();
+  // For many-to-one: the (step, signature) at which each distinct output label set was last produced.
+  let producedAt = new Float64Array(64).fill(-1);
   // Per "many" series: the last "one" series it matched and the output it went to.
   const lastOne = new Int32Array(many.length).fill(-2);
-  const lastOut: (StepSeries | null)[] = new Array(many.length).fill(null);
+  const lastOut: (Output | null)[] = new Array(many.length).fill(null);
 
   const resultMetric = (ls: Labels, rs: Labels): Labels => {
     let lb = ls.builder();
@@ -275,23 +309,29 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
     return lb.labels();
   };
 
-  const outputFor = (key: string, ls: Labels, rs: Labels): StepSeries => {
+  const outputFor = (key: number, ls: Labels, rs: Labels): Output => {
     let o = outputs.get(key);
     if (o === undefined) {
-      const mk = labelsKey(ls) + '\xfd' + labelsKey(rs);
-      let labels = metricCache.get(mk);
-      if (labels === undefined) {
-        labels = resultMetric(ls, rs);
-        metricCache.set(mk, labels);
+      const labels = resultMetric(ls, rs);
+      const k = labelsKey(labels);
+      let id = labelIds.get(k);
+      if (id === undefined) {
+        id = labelIds.size;
+        labelIds.set(k, id);
+        if (id >= producedAt.length) {
+          const grown = new Float64Array(producedAt.length * 2).fill(-1);
+          grown.set(producedAt);
+          producedAt = grown;
+        }
       }
-      o = { labels, values: ev.f64(), present: ev.u8(), dropName: returnBool };
+      o = { labels, values: ev.f64(), present: ev.u8(), dropName: returnBool, labelsId: id };
       outputs.set(key, o);
       outList.push(o);
     }
     return o;
   };
 
-  const doOp = (i: number, sig: number, ls: Side, rs: Side, out: StepSeries, lv: number, rv: number): void => {
+  const doOp = (i: number, sig: number, out: Output, lv: number, rv: number): void => {
     let fl = lv;
     let fr = rv;
     if (swapped) {
@@ -311,26 +351,88 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
       if (matchedAt[sig] === i) {
         throw new VigilError('execution', 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
       }
-      matchedAt[sig] = i;
-    } else {
-      if (manyPerSig[sig] > 1 || hasFill) {
-        let set = matchedKeys.get(sig);
-        if (set === undefined) {
-          set = new Set();
-          matchedKeys.set(sig, set);
-        }
-        const k = labelsKey(out.labels);
-        if (set.has(k)) throw new VigilError('execution', 'multiple matches for labels: grouping labels must ensure unique matches');
-        set.add(k);
+    } else if (manyPerSig[sig] > 1 || hasFill) {
+      // Grouping labels must make the results of one match group unique at each step.
+      const stamp = i * numSigs + sig;
+      if (producedAt[out.labelsId] === stamp) {
+        throw new VigilError('execution', 'multiple matches for labels: grouping labels must ensure unique matches');
       }
-      matchedAt[sig] = i;
+      producedAt[out.labelsId] = stamp;
     }
-    void ls;
-    void rs;
+    matchedAt[sig] = i;
     if (!keep && !returnBool) return;
     out.values[i] = value;
     out.present[i] = 1;
   };
+
+  const pairKey = (l: number, r: number): number => l * (one.length + 2) + r;
+  const fillRhsKey = (l: number): number => pairKey(l, one.length);
+  const fillLhsKey = (r: number): number => pairKey(many.length, r) + one.length + 1;
+
+  // Fast path, series by series: no fill values and at most one "one" series per signature (the
+  // usual case). The cardinality checks then run once over the matched steps of each group.
+  const oneOfSig = new Int32Array(numSigs).fill(-1);
+  let uniqueOne = true;
+  for (let r = 0; r < one.length; r++) {
+    if (oneOfSig[oneSig[r]] !== -1) uniqueOne = false;
+    oneOfSig[oneSig[r]] = r;
+  }
+  if (!hasFill && uniqueOne) {
+    const matchedBySig = new Map<number, Array<{ out: Output; matched: Uint8Array }>>();
+    for (let l = 0; l < many.length; l++) {
+      if (ev.limits.due()) ev.limits.check();
+      const sig = manySig[l];
+      const r = oneOfSig[sig];
+      if (r < 0) continue;
+      const ls = many[l];
+      const rs = one[r];
+      const lp = ls.present;
+      const rp = rs.present;
+      const lv = ls.values;
+      const rv = rs.values;
+      const out = outputFor(pairKey(l, r), ls.labels, rs.labels);
+      const ov = out.values;
+      const op2 = out.present;
+      let matched: Uint8Array | null = null;
+      if (manyPerSig[sig] > 1) {
+        matched = ev.u8();
+        let list = matchedBySig.get(sig);
+        if (list === undefined) matchedBySig.set(sig, (list = []));
+        list.push({ out, matched });
+      }
+      for (let i = 0; i < n; i++) {
+        if (lp[i] === 0 || rp[i] === 0) continue;
+        if (matched !== null) matched[i] = 1;
+        let fl = lv[i];
+        let fr = rv[i];
+        if (swapped) {
+          fl = rv[i];
+          fr = lv[i];
+        }
+        let value: number;
+        let keep = true;
+        if (cmp) {
+          keep = compare(op, fl, fr);
+          value = fl;
+        } else {
+          value = arith(op, fl, fr);
+        }
+        if (returnBool) value = keep ? 1 : 0;
+        else if (!keep) continue;
+        ov[i] = value;
+        op2[i] = 1;
+      }
+    }
+    for (const list of matchedBySig.values()) checkGroup(list, m.card === 'one-to-one', n);
+    const result: StepSeries[] = [];
+    const ids = new Set<number>();
+    for (const o of outList) {
+      if (!o.present.includes(1)) continue;
+      result.push(o);
+      ids.add(o.labelsId);
+    }
+    return finishVector(ev, result, ids.size === result.length);
+  }
 
   for (let i = 0; i < n; i++) {
     ev.limits.tick();
@@ -340,7 +442,6 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
     for (let s = 0; s < one.length; s++) oneCount += one[s].present[i];
     if (manyCount === 0 && oneCount === 0) continue;
     if ((manyCount === 0 || oneCount === 0) && !hasFill) continue;
-    if (matchedKeys.size > 0) matchedKeys.clear();
     for (let r = 0; r < one.length; r++) {
       if (one[r].present[i] === 0) continue;
       const sig = oneSig[r];
@@ -366,22 +467,21 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
       const sig = manySig[l];
       if (rightAt[sig] !== i) {
         if (fillRhs === null) continue;
-        const rsLabels = matchLabels(ls.labels, m);
-        const out = outputFor('f' + l, ls.labels, rsLabels);
-        doOp(i, sig, { labels: ls.labels, values: ls.values, fill: 0 }, { labels: rsLabels, values: null, fill: fillRhs }, out, ls.values[i], fillRhs);
+        const out = outputFor(fillRhsKey(l), ls.labels, matchLabels(ls.labels, m));
+        doOp(i, sig, out, ls.values[i], fillRhs);
         continue;
       }
       const r = rightIdx[sig];
       const rs = one[r];
-      let out: StepSeries;
+      let out: Output;
       if (lastOne[l] === r) {
         out = lastOut[l]!;
       } else {
-        out = outputFor(l + ',' + r, ls.labels, rs.labels);
+        out = outputFor(pairKey(l, r), ls.labels, rs.labels);
         lastOne[l] = r;
         lastOut[l] = out;
       }
-      doOp(i, sig, { labels: ls.labels, values: ls.values, fill: 0 }, { labels: rs.labels, values: rs.values, fill: 0 }, out, ls.values[i], rs.values[i]);
+      doOp(i, sig, out, ls.values[i], rs.values[i]);
     }
     if (fillLhs !== null) {
       for (let r = 0; r < one.length; r++) {
@@ -389,13 +489,17 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
         if (rs.present[i] === 0) continue;
         const sig = oneSig[r];
         if (matchedAt[sig] === i) continue;
-        const lsLabels = matchLabels(rs.labels, m);
-        const out = outputFor('g' + r, lsLabels, rs.labels);
-        doOp(i, sig, { labels: lsLabels, values: null, fill: fillLhs }, { labels: rs.labels, values: rs.values, fill: 0 }, out, fillLhs, rs.values[i]);
+        const out = outputFor(fillLhsKey(r), matchLabels(rs.labels, m), rs.labels);
+        doOp(i, sig, out, fillLhs, rs.values[i]);
       }
     }
   }
   const result: StepSeries[] = [];
-  for (const o of outList) if (o.present.includes(1)) result.push(o);
-  return finishVector(ev, result);
+  const ids = new Set<number>();
+  for (const o of outList) {
+    if (!o.present.includes(1)) continue;
+    result.push(o);
+    ids.add(o.labelsId);
+  }
+  return finishVector(ev, result, ids.size === result.length);
 }

@@ -32,7 +32,7 @@ function summarize(file: string, outcomes: EvalOutcome[]): void {
   const byReason = new Map<string, number>();
   for (const o of outcomes) {
     if (o.status !== 'skip') continue;
-    const r = o.reason!.replace(/series \S.*$/, 'series');
+    const r = o.reason!.replace(/ \((expected|unexpected|point|error|range mode)\b.*$/, '').replace(/series \S.*$/, 'series');
     byReason.set(r, (byReason.get(r) ?? 0) + 1);
   }
   const count = (s: string): number => outcomes.filter((o) => o.status === s).length;

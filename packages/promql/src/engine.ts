@@ -429,8 +429,13 @@ export function queryTimeRange(expr: Expr, modifiers: Map<Node, ResolvedModifier
       e -= subqOffset;
     }
     const parent = path.length > 0 ? path[path.length - 1] : null;
-    if (parent !== null && parent.kind === 'MatrixSelector') s -= modifiers.get(parent)!.range - open;
-    else s -= lookback - open;
+    if (parent !== null && parent.kind === 'MatrixSelector') {
+      s -= modifiers.get(parent)!.range - open;
+      if (node.anchored || node.smoothed) s -= lookback;
+    } else {
+      s -= lookback - open;
+    }
+    if (node.smoothed) e += lookback;
     s -= m.offset;
     e -= m.offset;
     if (s < min) min = s;

@@ -3,7 +3,7 @@
  * Selectors decode every series once (one pass of the storage iterator) into columns; range functions
  * slide windows over those columns; everything above works on `Float64Array` columns per series.
  */
-import { Labels, VigilError, isStaleNaN } from '@vigil/model';
+import { Labels, type Matcher, VigilError, isStaleNaN } from '@vigil/model';
 import type { Querier, Series } from '@vigil/tsdb';
 import type { Expr, MatrixSelector, Node, SubqueryExpr, VectorSelector } from './ast.js';
 import { Annotations } from './annotations.js';
@@ -11,6 +11,7 @@ import { evalAggregation } from './aggregation.js';
 import { evalBinary, evalUnary } from './binop.js';
 import { evalCall } from './functions.js';
 import { QueryLimits } from './limits.js';
+import { extendWindow } from './functions-range.js';
 import {
   type EvalValue,
   type Grid,
@@ -92,6 +93,8 @@ export interface RangeInput {
   readonly offset: number;
   /** `@` time, or null: windows then end at each step's time minus the offset. */
   readonly at: number | null;
+  /** The experimental `anchored`/`smoothed` modifier of a range selector, or null. */
+  readonly extended: 'anchored' | 'smoothed' | null;
 }
 
 export class Evaluator {
@@ -234,15 +237,28 @@ export class Evaluator {
    */
   async evalVectorSelector(vs: VectorSelector, withTimestamps: boolean): Promise<{ value: VectorValue; timestamps: Float64Array[] }> {
     const mod = this.modifiers(vs);
+    if (vs.smoothed && !withTimestamps) {
+      // timestamp() reads sample timestamps: Prometheus does not smooth its argument.
+      const lookback = this.opts.lookbackDelta;
+      const mint = (mod.timestamp ?? this.grid.start) - mod.offset - lookback + (this.opts.leftOpen ? 1 : 0);
+      const maxt = (mod.timestamp ?? this.grid.end) - mod.offset;
+      return this.evalSmoothedSelector(vs, mint, maxt + lookback);
+    }
+    return this.selectInstant(vs.matchers, mod.offset, mod.timestamp, withTimestamps);
+  }
+
+  /**
+   * The instant-vector selection of `matchers` over the grid, with an offset and an optional `@` time
+   * (also used by `info()` for the info series).
+   */
+  async selectInstant(matchers: readonly Matcher[], off: number, at: number | null, withTimestamps: boolean): Promise<{ value: VectorValue; timestamps: Float64Array[] }> {
     const lookback = this.opts.lookbackDelta;
     const g = this.grid;
     const n = this.n;
-    const at = mod.timestamp;
-    const off = mod.offset;
     const open = this.opts.leftOpen ? 1 : 0;
     const mint = (at ?? g.start) - off - lookback + open;
     const maxt = (at ?? g.end) - off;
-    const series = this.select(vs, mint, maxt);
+    const series = this.shared.querier.select(matchers, { start: mint, end: maxt });
     const buf = new SampleBuffer();
     const out: StepSeries[] = [];
     const timestamps: Float64Array[] = [];
@@ -289,6 +305,54 @@ export class Evaluator {
   }
 
   /**
+   * `foo smoothed` (experimental): per step, the value at exactly the step time, interpolated between
+   * the samples around it within the lookback delta (or the last one before it, carried forward).
+   */
+  private async evalSmoothedSelector(vs: VectorSelector, mint: number, maxt: number): Promise<{ value: VectorValue; timestamps: Float64Array[] }> {
+    const mod = this.modifiers(vs);
+    const lookback = this.opts.lookbackDelta;
+    const open = this.opts.leftOpen ? 1 : 0;
+    const series = this.select(vs, mint, maxt);
+    const buf = new SampleBuffer();
+    const out: StepSeries[] = [];
+    const timestamps: Float64Array[] = [];
+    for (const s of series) {
+      if (this.limits.due()) await this.limits.pause();
+      decode(s, mint, maxt, buf, false);
+      const len = buf.length;
+      if (len === 0) continue;
+      const ts = buf.ts;
+      const v = buf.vs;
+      const values = this.f64();
+      const present = this.u8();
+      let lo = 0;
+      let mid = 0;
+      let count = 0;
+      for (let i = 0; i < this.n; i++) {
+        const dataTs = (mod.timestamp ?? this.time(i)) - mod.offset;
+        while (lo < len && ts[lo] < dataTs - lookback + open) lo++;
+        if (mid < lo) mid = lo;
+        while (mid < len && ts[mid] < dataTs) mid++;
+        if (mid < len && ts[mid] === dataTs) {
+          values[i] = v[mid];
+        } else if (mid > lo && mid < len && ts[mid] <= dataTs + lookback) {
+          values[i] = v[mid - 1] + ((v[mid] - v[mid - 1]) * (dataTs - ts[mid - 1])) / (ts[mid] - ts[mid - 1]);
+        } else if (mid > lo) {
+          values[i] = v[mid - 1];
+        } else {
+          continue;
+        }
+        present[i] = 1;
+        count++;
+      }
+      if (count === 0) continue;
+      this.limits.add(count);
+      out.push({ labels: s.labels, values, present, dropName: false });
+    }
+    return { value: { type: 'vector', series: out, distinct: true }, timestamps };
+  }
+
+  /**
    * A step-invariant part of a range query (e.g. `foo @ 100`, literals): evaluated once at the first step
    * and repeated at every step, as Prometheus does.
    */
@@ -306,7 +370,7 @@ export class Evaluator {
           series.push({ labels: s.labels, values: this.f64().fill(s.values[0]), present: this.u8().fill(1), dropName: s.dropName });
         }
         this.limits.add(series.length * (n - 1));
-        return { type: 'vector', series };
+        return { type: 'vector', series, distinct: v.distinct };
       }
       default:
         return v;
@@ -321,8 +385,10 @@ export class Evaluator {
     const g = this.grid;
     const at = mod.timestamp;
     const off = mod.offset;
-    const mint = (at ?? g.start) - off - range + (this.opts.leftOpen ? 1 : 0);
-    const maxt = (at ?? g.end) - off;
+    const lookback = this.opts.lookbackDelta;
+    // Anchored and smoothed ranges also read the lookback delta before (and, smoothed, after) the range.
+    const mint = (at ?? g.start) - off - range - (vs.anchored || vs.smoothed ? lookback : 0) + (this.opts.leftOpen ? 1 : 0);
+    const maxt = (at ?? g.end) - off + (vs.smoothed ? lookback : 0);
     const series = this.select(vs, mint, maxt);
     const out: RangeSource[] = series.map((s) => ({
       labels: s.labels,
@@ -332,7 +398,7 @@ export class Evaluator {
         return buf;
       },
     }));
-    return { series: out, range, offset: off, at };
+    return { series: out, range, offset: off, at, extended: vs.anchored ? 'anchored' : vs.smoothed ? 'smoothed' : null };
   }
 
   /** A subquery evaluated on its own grid, as a range input. */
@@ -365,7 +431,7 @@ export class Evaluator {
         this.limits.release(totalPresent(v.series));
       }
     }
-    return { series, range, offset: off, at };
+    return { series, range, offset: off, at, extended: null };
   }
 
   /** Top-level `foo[5m]` (instant queries only): the raw samples of each window. */
@@ -383,6 +449,12 @@ export class Evaluator {
   }
 }
 
+function firstIndexAfter(ts: Float64Array, len: number, x: number): number {
+  let i = 0;
+  while (i < len && ts[i] <= x) i++;
+  return i;
+}
+
 function materialized(s: RangeSeries): RangeSource {
   const samples: Samples = { ts: s.ts, vs: s.vs, length: s.ts.length };
   return { labels: s.labels, dropName: s.dropName, load: () => samples };
@@ -394,6 +466,21 @@ function windowAt(ev: Evaluator, input: RangeInput, all: boolean): RangeSeries[]
   const start = end - input.range + (ev.opts.leftOpen ? 1 : 0);
   const out: RangeSeries[] = [];
   const buf = new SampleBuffer();
+  if (input.extended !== null) {
+    // Anchored/smoothed: boundary values at the range's ends, the samples strictly inside between them.
+    const lookback = ev.opts.lookbackDelta;
+    const smoothed = input.extended === 'smoothed';
+    for (const src of input.series) {
+      const s = src.load(buf);
+      const from = firstIndexAfter(s.ts, s.length, end - input.range - lookback);
+      const to = firstIndexAfter(s.ts, s.length, end + (smoothed ? lookback : 0));
+      const w = extendWindow(s.ts, s.vs, from, to, end - input.range, end, smoothed);
+      if (w.ts.length === 0) continue;
+      ev.limits.add(w.ts.length);
+      out.push({ labels: src.labels, ts: Float64Array.from(w.ts), vs: Float64Array.from(w.vs), dropName: src.dropName });
+    }
+    return out;
+  }
   for (const src of input.series) {
     const s = src.load(buf);
     let lo = 0;

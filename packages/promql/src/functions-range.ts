@@ -18,6 +18,12 @@ export interface Windows {
   readonly rangeMs: number;
   /** 1: windows exclude their start (3.x); 0: they include it (2.x). */
   readonly open: number;
+  /**
+   * The `anchored`/`smoothed` modifiers widen the windows by the lookback delta: before the start
+   * (both), after the end (smoothed). `rangeEnd` and `rangeMs` stay those of the range itself.
+   */
+  readonly extBefore: number;
+  readonly extAfter: number;
 }
 
 /**
@@ -27,10 +33,10 @@ export interface Windows {
 export function fillWindows(ts: Float64Array, len: number, w: Windows): void {
   let lo = 0;
   let hi = 0;
-  const range = w.rangeMs;
+  const range = w.rangeMs + w.extBefore;
   for (let i = 0; i < w.n; i++) {
-    const end = w.rangeEnd[i];
-    const start = end - range + w.open;
+    const end = w.rangeEnd[i] + w.extAfter;
+    const start = w.rangeEnd[i] - range + w.open;
     while (lo < len && ts[lo] < start) lo++;
     if (hi < lo) hi = lo;
     while (hi < len && ts[hi] <= end) hi++;
@@ -503,6 +509,140 @@ const doubleExponentialSmoothing: RangeKernel = (_ts, vs, w, params, out, presen
     present[i] = 1;
   }
 };
+
+// ---- anchored and smoothed range selectors (experimental in Prometheus 3.x) ----
+
+/** Linear interpolation at t between two samples; a counter that dropped is taken to restart at 0. */
+function interpolate(t1: number, v1: number, t2: number, v2: number, t: number, isCounter: boolean): number {
+  const y1 = isCounter && v2 < v1 ? 0 : v1;
+  return y1 + ((v2 - y1) * (t - t1)) / (t2 - t1);
+}
+
+/** Index of the first sample in [from, to) with ts > x (to if none). */
+function firstAfter(ts: Float64Array, from: number, to: number, x: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Index of the first sample in [from, to) with ts >= x (to if none). */
+function firstAtOrAfter(ts: Float64Array, from: number, to: number, x: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] >= x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * `rate`/`increase`/`delta` over an anchored or smoothed range: the difference between the values at
+ * the range boundaries (the last sample at or before the start, or values interpolated at the
+ * boundaries when smoothed), corrected for counter resets, without extrapolation.
+ */
+function extendedRate(isCounter: boolean, isRate: boolean, smoothed: boolean): RangeKernel {
+  return (ts, vs, w, _params, out, present) => {
+    const rangeSec = w.rangeMs / 1000;
+    for (let i = 0; i < w.n; i++) {
+      const l = w.lo[i];
+      const h = w.hi[i];
+      if (h === l) continue;
+      const rangeEnd = w.rangeEnd[i];
+      const rangeStart = rangeEnd - w.rangeMs;
+      let last = h - 1;
+      let first = Math.max(l, firstAfter(ts, l, last, rangeStart) - 1);
+      if (smoothed) last = firstAtOrAfter(ts, l, last, rangeEnd);
+      if (ts[last] <= rangeStart) continue;
+      if (smoothed && ts[first] > rangeEnd) continue;
+      const left = smoothed && ts[first] < rangeStart ? interpolate(ts[first], vs[first], ts[first + 1], vs[first + 1], rangeStart, isCounter) : vs[first];
+      const right = smoothed && last > l && ts[last] > rangeEnd ? interpolate(ts[last - 1], vs[last - 1], ts[last], vs[last], rangeEnd, isCounter) : vs[last];
+      let result = right - left;
+      if (isCounter) {
+        if (ts[first] <= rangeStart) first++;
+        if (ts[last] >= rangeEnd) last--;
+        let correction = 0;
+        let prev = left;
+        for (let k = first; k <= last; k++) {
+          if (vs[k] < prev) correction += prev;
+          prev = vs[k];
+        }
+        if (right < prev) correction += prev;
+        result += correction;
+      }
+      if (isRate) result /= rangeSec;
+      out[i] = result;
+      present[i] = 1;
+    }
+  };
+}
+
+/** `changes`/`resets` over an anchored range: counted from the last sample at or before the start. */
+function anchoredCount(resetsOnly: boolean): RangeKernel {
+  return (ts, vs, w, _params, out, present) => {
+    for (let i = 0; i < w.n; i++) {
+      const l = w.lo[i];
+      const h = w.hi[i];
+      if (h === l) continue;
+      const rangeStart = w.rangeEnd[i] - w.rangeMs;
+      const after = firstAfter(ts, l, h, rangeStart);
+      if (after >= h) continue; // nothing after the start of the range
+      const start = after > l ? after - 1 : l;
+      let c = 0;
+      for (let k = start + 1; k < h; k++) {
+        const cur = vs[k];
+        const prev = vs[k - 1];
+        if (resetsOnly ? cur < prev : cur !== prev && !(cur !== cur && prev !== prev)) c++;
+      }
+      out[i] = c;
+      present[i] = 1;
+    }
+  };
+}
+
+/** Kernels for anchored (`a`) and smoothed (`s`) range selectors, by function name. */
+export const EXTENDED_KERNELS: ReadonlyMap<string, RangeKernel> = new Map<string, RangeKernel>([
+  ['a:rate', extendedRate(true, true, false)],
+  ['a:increase', extendedRate(true, false, false)],
+  ['a:delta', extendedRate(false, false, false)],
+  ['a:changes', anchoredCount(false)],
+  ['a:resets', anchoredCount(true)],
+  ['s:rate', extendedRate(true, true, true)],
+  ['s:increase', extendedRate(true, false, true)],
+  ['s:delta', extendedRate(false, false, true)],
+]);
+
+/**
+ * The samples of an anchored or smoothed window as Prometheus returns them for a range selector: the
+ * values at the two boundaries (interpolated when smoothed) with the samples strictly inside.
+ */
+export function extendWindow(ts: Float64Array, vs: Float64Array, from: number, to: number, mint: number, maxt: number, smoothed: boolean): { ts: number[]; vs: number[] } {
+  const empty = { ts: [], vs: [] };
+  if (to === from) return empty;
+  let last = to - 1;
+  let first = Math.max(from, firstAfter(ts, from, last, mint) - 1);
+  if (smoothed) last = firstAtOrAfter(ts, from, last, maxt);
+  if (ts[last] <= mint) return empty;
+  const left = smoothed && ts[first] < mint ? interpolate(ts[first], vs[first], ts[first + 1], vs[first + 1], mint, false) : vs[first];
+  const right = smoothed && last > from && ts[last] > maxt ? interpolate(ts[last - 1], vs[last - 1], ts[last], vs[last], maxt, false) : vs[last];
+  if (ts[first] <= mint) first++;
+  if (ts[last] >= maxt) last--;
+  const outT = [mint];
+  const outV = [left];
+  for (let k = first; k <= last; k++) {
+    outT.push(ts[k]);
+    outV.push(vs[k]);
+  }
+  outT.push(maxt);
+  outV.push(right);
+  return { ts: outT, vs: outV };
+}
 
 /** Kernels by function name. */
 export const RANGE_KERNELS: ReadonlyMap<string, RangeKernel> = new Map<string, RangeKernel>([

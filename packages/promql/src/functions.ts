@@ -8,8 +8,9 @@ import { annotation } from './annotations.js';
 import { checkNoSameLabels, dropMetadata, mergeSameLabels, sameMetadata } from './eval-labels.js';
 import { type EvalValue, type ScalarValue, type StepSeries, type VectorValue, SampleBuffer } from './eval-values.js';
 import type { Evaluator, RangeInput } from './eval.js';
-import { RANGE_KERNELS, type Windows, fillWindows } from './functions-range.js';
+import { EXTENDED_KERNELS, RANGE_KERNELS, type Windows, fillWindows } from './functions-range.js';
 import { histogramFraction, histogramQuantile, histogramQuantiles } from './functions-histogram.js';
+import { evalInfo } from './functions-info.js';
 import { evalLabelJoin, evalLabelReplace } from './functions-labels.js';
 import { DATE_FUNCTIONS, evalDateFunction } from './functions-time.js';
 
@@ -37,6 +38,8 @@ export async function evalCall(ev: Evaluator, call: Call): Promise<EvalValue> {
       return evalLabelReplace(ev, call);
     case 'label_join':
       return evalLabelJoin(ev, call);
+    case 'info':
+      return evalInfo(ev, call);
   }
   if ((name === 'sort' || name === 'sort_desc' || name === 'sort_by_label' || name === 'sort_by_label_desc') && !ev.instant) {
     ev.annotations.add(annotation.sortInRangeQuery(call.pos));
@@ -62,11 +65,9 @@ async function evalRangeFunction(ev: Evaluator, call: Call, matrixIndex: number)
     if (vs.smoothed && !SMOOTHED_SAFE.includes(name)) {
       throw new VigilError('execution', `smoothed modifier can only be used with: ${SMOOTHED_SAFE.join(', ')} - not with ${name}`);
     }
-    if (vs.anchored || vs.smoothed) {
-      throw new VigilError('execution', `the ${vs.anchored ? 'anchored' : 'smoothed'} modifier is not supported yet`);
-    }
   }
-  const kernel = RANGE_KERNELS.get(name);
+  const ext = arg.kind === 'MatrixSelector' ? (arg.vectorSelector.anchored ? 'a' : arg.vectorSelector.smoothed ? 's' : '') : '';
+  const kernel = ext === '' ? RANGE_KERNELS.get(name) : EXTENDED_KERNELS.get(ext + ':' + name);
   if (kernel === undefined) throw new VigilError('execution', `function ${name}() over a range vector is not supported`);
   const params: Float64Array[] = [];
   for (let i = 0; i < call.args.length; i++) {
@@ -80,7 +81,18 @@ async function evalRangeFunction(ev: Evaluator, call: Call, matrixIndex: number)
     stepTime[i] = ev.time(i);
     rangeEnd[i] = (input.at ?? stepTime[i]) - input.offset;
   }
-  const w: Windows = { n, lo: new Int32Array(n), hi: new Int32Array(n), rangeEnd, stepTime, rangeMs: input.range, open: ev.opts.leftOpen ? 1 : 0 };
+  const lookback = ev.opts.lookbackDelta;
+  const w: Windows = {
+    n,
+    lo: new Int32Array(n),
+    hi: new Int32Array(n),
+    rangeEnd,
+    stepTime,
+    rangeMs: input.range,
+    open: ev.opts.leftOpen ? 1 : 0,
+    extBefore: ext === '' ? 0 : lookback,
+    extAfter: ext === 's' ? lookback : 0,
+  };
   const keepName = name === 'last_over_time' || name === 'first_over_time';
   const delayed = ev.opts.delayedNameRemoval;
   const checkCounter = name === 'rate' || name === 'increase';

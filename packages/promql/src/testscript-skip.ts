@@ -22,12 +22,10 @@ export function skipReason(ctx: SkipContext): string | null {
           return false;
         }
       }
-      if (node.anchored || node.smoothed) reason = 'anchored/smoothed range selectors (experimental in Prometheus 3.x)';
     }
     if (node.kind === 'Call') {
       const name = node.func.name;
       if (NATIVE_HISTOGRAM_FUNCTIONS.has(name)) reason = `native histograms: ${name}() reads native histograms only`;
-      else if (name === 'info') reason = 'info() (experimental in Prometheus 3.x)';
       else if (name === 'start_timestamp') reason = 'start timestamps (experimental in Prometheus 3.x)';
     }
     return undefined;

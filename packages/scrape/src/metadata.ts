@@ -12,6 +12,11 @@ export interface MetricMetadata {
   readonly unit: string;
 }
 
+/** A copy that does not keep the scrape body alive (the parser's strings are slices of it). */
+function detach(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 interface Entry {
   type: MetricType;
   help: string;
@@ -26,7 +31,7 @@ export class MetadataStore {
     let e = this.entries.get(name);
     if (!e) {
       e = { type: 'unknown', help: '', unit: '', lastIter: iter };
-      this.entries.set(name, e);
+      this.entries.set(detach(name), e);
     }
     e.lastIter = iter;
     return e;
@@ -37,11 +42,13 @@ export class MetadataStore {
   }
 
   setHelp(name: string, help: string, iter: number): void {
-    this.entry(name, iter).help = help;
+    const e = this.entry(name, iter);
+    if (e.help !== help) e.help = detach(help);
   }
 
   setUnit(name: string, unit: string, iter: number): void {
-    this.entry(name, iter).unit = unit;
+    const e = this.entry(name, iter);
+    if (e.unit !== unit) e.unit = detach(unit);
   }
 
   /** Forgets families not seen in the last 10 scrapes (as Prometheus's scrape cache does). */

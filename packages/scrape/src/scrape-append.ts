@@ -76,6 +76,27 @@ export class ScrapeCache {
     for (const e of this.series.values()) if (e.trackedIter === prev && !fn(e)) return;
   }
 
+  /** Label strings of this target's series, detached from scrape bodies and shared between series. */
+  private interned = new Map<string, string>();
+
+  intern(str: string): string {
+    let v = this.interned.get(str);
+    if (v === undefined) {
+      if (this.interned.size > 4 * this.series.size + 1024) this.interned = new Map();
+      v = detach(str);
+      this.interned.set(v, v);
+    }
+    return v;
+  }
+
+  /** The label set with every string detached (and interned): safe to keep in the cache and in storage. */
+  detachLabels(l: Labels): Labels {
+    const f = l.flat;
+    const out = new Array<string>(f.length);
+    for (let i = 0; i < f.length; i++) out[i] = this.intern(f[i]);
+    return Labels.fromSortedFlat(out);
+  }
+
   /** Drops entries whose series were created in a batch that is being rolled back. */
   forget(keys: readonly string[]): void {
     // The order hint may point at them: start it afresh.
@@ -142,6 +163,18 @@ export interface AppendResult {
   outOfOrder: number;
   duplicates: number;
   outOfBounds: number;
+}
+
+/**
+ * A copy of a string that does not keep the scrape body alive: the parser's strings are slices of the
+ * body, and one kept slice pins the whole body (a leak of a body per new series otherwise).
+ */
+export function detach(s: string): string {
+  return (' ' + s).slice(1);
+}
+
+function detachAll(l: Labels): Labels {
+  return Labels.fromSortedFlat(l.flat.map(detach));
 }
 
 const EMPTY_RESULT = (): AppendResult => ({ total: 0, added: 0, seriesAdded: 0, outOfOrder: 0, duplicates: 0, outOfBounds: 0 });
@@ -293,12 +326,13 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
         } else {
           const mutated = mutateSampleLabels(p.labels(), s);
           if (mutated === undefined) {
-            const d = new CacheEntry(key, 0, Labels.EMPTY, iter, true);
-            series.set(key, d);
+            const dk = detach(key);
+            const d = new CacheEntry(dk, 0, Labels.EMPTY, iter, true);
+            series.set(dk, d);
             order[idx++] = d;
             continue;
           }
-          lset = mutated;
+          lset = cache.detachLabels(mutated);
           if (lset.metricName() === '') {
             error = 'missing metric name (__name__ label)';
             break;
@@ -341,9 +375,10 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
             ce.ref = ref;
             if (!hasTs || s.trackTimestampsStaleness) cache.track(ce);
           } else {
-            ce = new CacheEntry(key, ref, lset, iter);
-            series.set(key, ce);
-            created.push(key);
+            const dk = detach(key);
+            ce = new CacheEntry(dk, ref, lset, iter);
+            series.set(dk, ce);
+            created.push(dk);
             if (!hasTs || s.trackTimestampsStaleness) cache.track(ce);
             if (!sampleLimitHit) res.seriesAdded++;
           }
@@ -351,7 +386,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
             const ex = p.exemplar();
             if (ex !== undefined) {
               try {
-                app.appendExemplar(ref, lset, { labels: ex.labels, value: ex.value, t: ex.timestamp ?? ts });
+                app.appendExemplar(ref, lset, { labels: detachAll(ex.labels), value: ex.value, t: ex.timestamp ?? ts });
               } catch {
                 // Exemplar storage refusing one does not fail the scrape (as in Prometheus).
               }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync, createGzip } from 'node:zlib';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { isStaleNaN } from '@vigil/model';
 import { serve, jobConfig, loopFor, memoryLogger } from './test-helpers.js';
 
@@ -399,6 +401,34 @@ test('params, __param_ labels, basic auth and bearer credentials reach the targe
     assert.equal(seen2.get('url'), '/metrics?module=m2');
     assert.equal(seen2.get('auth'), 'Bearer tok');
   } finally {
+    await srv.close();
+  }
+});
+
+test('what a scrape keeps (series keys, labels, metadata, exemplars) does not pin the scrape body in memory', { timeout: 30_000 }, async () => {
+  // Each scrape: one new series, an exemplar and new help text, padded to 2 MiB by a comment.
+  let n = 0;
+  const pad = '# HELP pad ' + 'x'.repeat(2 << 20) + '\n';
+  const srv = await serve((_req, res) => {
+    n++;
+    res.setHeader('content-type', OM);
+    res.end(`# TYPE s${n} counter\n# HELP s${n} Help number ${n}.\ns${n}_total{series="long-enough-label-value-${n}"} 1 # {trace_id="trace-id-long-enough-${n}"} 1\n` + pad + '# EOF\n');
+  });
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const f = loopFor(jobConfig('scrape_interval: 15s'), srv.host);
+  try {
+    await f.loop.scrapeAndReport(T0);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 1; i <= 40; i++) assert.equal((await f.loop.scrapeAndReport(T0 + i * 15_000)).error, undefined);
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // 40 bodies of 2 MiB would be 80 MiB if anything kept a slice of them.
+    assert.ok(grown < 20 << 20, `heap grew by ${(grown / 1048576).toFixed(1)} MiB`);
+    assert.equal(f.storage.exemplars.length, 41);
+  } finally {
+    f.close();
     await srv.close();
   }
 });

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Labels, Matcher, formatFloat } from '@vigil/model';
-import { conformanceDir, requireProgram, runProgram, tempDir } from '@vigil/testkit';
+import { conformanceDir, freePort, requireProgram, runProgram, startProcess, tempDir, waitForHttp } from '@vigil/testkit';
 import { openDB, openMemoryDB, type DBOptions, type TsdbLogger } from './db.js';
 import type { Querier } from './storage.js';
 
@@ -181,4 +181,123 @@ test('openMemoryDB: the in-memory head behind PromQL tests', async () => {
   assert.equal(dump(db.querier(0, Infinity)).length, 12);
   await db.delete(0, 20_000, [new Matcher('=', 'i', '0')]);
   assert.equal(dump(db.querier(0, Infinity)).length, 10);
+});
+
+test('DB: out-of-order samples (window on) survive restart and reach blocks, merged with the in-order ones', async () => {
+  const tmp = tempDir();
+  try {
+    const o = opts({ outOfOrderTimeWindow: 10 * H });
+    const db = await openDB(tmp.path, o);
+    await fill(db, 2, 0, 7 * H, 600_000);
+    // Late samples between existing ones, some in the range that will become a block.
+    const app = db.appender();
+    for (const t of [300_000, 2 * H + 300_000, 5 * H + 300_000]) app.append(0, Labels.fromObject({ __name__: 'fill', i: '0' }), t, -1);
+    await app.commit();
+    const before = dump(db.querier(0, Infinity));
+    assert.equal(before.filter((l) => l.includes(' -1 ')).length, 3);
+    await db.close();
+    const again = await openDB(tmp.path, o);
+    assert.deepEqual(dump(again.querier(0, Infinity)), before);
+    await again.compact();
+    assert.ok(again.blocks.length >= 2);
+    assert.deepEqual(dump(again.querier(0, Infinity)), before);
+    // Timestamps come back in order within each series.
+    const [s0] = again.querier(0, Infinity).select([new Matcher('=', 'i', '0')]);
+    const it = s0.iterator();
+    let last = -Infinity;
+    while (it.next()) {
+      assert.ok(it.t > last);
+      last = it.t;
+    }
+    await again.close();
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('DB: exemplars are in the WAL and come back after restart', async () => {
+  const tmp = tempDir();
+  try {
+    const db = await openDB(tmp.path, opts());
+    const app = db.appender();
+    const ref = app.append(0, Labels.fromObject({ __name__: 'req_total' }), 1000, 1);
+    app.appendExemplar(ref, Labels.EMPTY, { labels: Labels.fromObject({ trace_id: 'abc' }), value: 0.25, t: 1000 });
+    await app.commit();
+    await db.close();
+    const again = await openDB(tmp.path, opts());
+    const got = again.selectExemplars(0, 2000, [[new Matcher('=', '__name__', 'req_total')]]);
+    assert.deepEqual(got.map((g) => g.exemplars.map((e) => [e.t, e.value, e.labels.get('trace_id')])), [[[1000, 0.25, 'abc']]]);
+    await again.close();
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('DB: a snapshot with the head is a data directory promtool reads', async () => {
+  const promtool = requireProgram('promtool', 'prometheus');
+  const tmp = tempDir();
+  const snap = tempDir();
+  try {
+    const db = await openDB(tmp.path, opts());
+    await fill(db, 5, 0, 5 * H, 300_000);
+    await db.compact();
+    const before = dump(db.querier(0, Infinity));
+    const res = await db.snapshot(join(snap.path, 'snap'), true);
+    assert.ok(res.blocks.length >= 1 && res.head !== undefined);
+    await db.close();
+    // Like a snapshot Prometheus takes, it holds blocks only; promtool's reader wants a wal/ dir beside them.
+    mkdirSync(join(snap.path, 'snap', 'wal'));
+    const pd = runProgram(promtool, ['tsdb', 'dump', join(snap.path, 'snap')]);
+    assert.equal(pd.status, 0, pd.stderr);
+    assert.deepEqual(pd.stdout.split('\n').filter(Boolean).sort(), before);
+  } finally {
+    tmp.cleanup();
+    snap.cleanup();
+  }
+});
+
+test('DB: an out-of-order sample that arrives while its range is being written to a block is not lost', async () => {
+  const tmp = tempDir();
+  try {
+    const o = opts({ outOfOrderTimeWindow: 10 * H });
+    const db = await openDB(tmp.path, o);
+    await fill(db, 3, 0, 7 * H, 600_000);
+    const compaction = db.compact();
+    // The cut of [0, 2h) is under way: a late sample for that range comes in.
+    const app = db.appender();
+    app.append(0, Labels.fromObject({ __name__: 'fill', i: '1' }), 650_000, -7);
+    await app.commit();
+    await compaction;
+    const has = () => dump(db.querier(0, Infinity), [new Matcher('=', 'i', '1')]).some((l) => l.endsWith(' -7 650000'));
+    assert.ok(has(), 'late sample visible after the cut');
+    await db.compact();
+    assert.ok(has(), 'late sample visible after it went to a block');
+    await db.close();
+    const again = await openDB(tmp.path, o);
+    assert.ok(dump(again.querier(0, Infinity), [new Matcher('=', 'i', '1')]).some((l) => l.endsWith(' -7 650000')));
+    await again.close();
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('DB: refuses a directory a running Prometheus has locked', async () => {
+  const prometheus = requireProgram('prometheus', 'prometheus');
+  const tmp = tempDir();
+  const port = await freePort();
+  writeFileSync(join(tmp.path, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\n');
+  const data = join(tmp.path, 'data');
+  const p = startProcess(prometheus, [
+    `--config.file=${join(tmp.path, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${data}`,
+    '--storage.tsdb.use-lockfile',
+    `--web.listen-address=127.0.0.1:${port}`,
+  ]);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/-/ready`, 20000, p);
+    await assert.rejects(openDB(data, opts()), /lock DB directory .*held by process \d+/);
+  } finally {
+    await p.stop();
+    tmp.cleanup();
+  }
 });

@@ -237,10 +237,11 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
 
   /** Writes the head's samples in [mint, maxt) as a block, then drops them from the head and the WAL. */
   private async persistHead(mint: number, maxt: number): Promise<WrittenBlock | undefined> {
+    const keepFrom = this.head.beginCut();
     const written = await writeBlock(this.dir, this.head.chunkSeriesSource(mint, maxt - 1), { minTime: mint, maxTime: maxt });
     if (written) this.logger.info('head block written', { ulid: written.ulid, mint, maxt, series: written.meta.stats.numSeries });
     this.reloadBlocks();
-    this.head.truncate(maxt);
+    this.head.truncate(maxt, keepFrom);
     this.truncateWal(maxt);
     return written;
   }

@@ -1,1 +1,14 @@
-export {};
+export { Api } from './api.js';
+export type {
+  ApiOptions, ApiStorage, TargetSource, BuildInfo, ServerRuntimeInfo, WalReplayStatus, ApiLogger, ApiMetricsHooks,
+} from './api-types.js';
+export { WebServer, parseListenAddress, normalizePrefix, type WebServerOptions } from './web.js';
+export { ServerMetrics, type HttpMetrics } from './metrics.js';
+export { newLogger, parseLogLevel, parseLogFormat, logfmtValue, type Logger, type LogLevel, type LogFormat } from './log.js';
+export { federate, federationMatchers, FEDERATE_CONTENT_TYPE } from './federate.js';
+export { tsdbStatus, type TsdbStatus, type TsdbStat } from './tsdb-status.js';
+export { compileCORSOrigin, statusCodeOf } from './http.js';
+export { goString, apiFloat, apiTimestamp, goFloatF, labelsJSON } from './json.js';
+export { parseTime, parseDurationValue, MIN_TIME, MAX_TIME } from './params.js';
+export { translateAST } from './ast-json.js';
+export { MAX_POINTS_PER_SERIES } from './api-query.js';

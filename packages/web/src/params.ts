@@ -113,7 +113,7 @@ export async function readForm(req: IncomingMessage, rawQuery: string): Promise<
   if ((m === 'POST' || m === 'PUT' || m === 'PATCH') && mediaType(req.headers['content-type']) === 'application/x-www-form-urlencoded') {
     const body = await readBody(req, MAX_FORM_BYTES);
     if (body === undefined) form.error = 'http: POST too large';
-    else parseQueryInto(form, body.toString('latin1').includes('%') ? body.toString('utf8') : body.toString('utf8'));
+    else parseQueryInto(form, body.toString('utf8'));
   } else if (m === 'POST' || m === 'PUT' || m === 'PATCH' || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
     // Drain what we do not read, so the connection can be reused.
     req.resume();
@@ -154,7 +154,7 @@ const MIN_TIME_FORMATTED = '-292273086-05-16T16:47:06Z';
 const MAX_TIME_FORMATTED = '292277025-08-18T07:12:54.999999999Z';
 
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
@@ -178,7 +178,7 @@ export function parseTime(s: string): number | undefined {
     if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || min > 59 || sec > 59) return undefined;
     let offsetMin = 0;
     const z = m[8];
-    if (z !== 'Z' && z !== 'z') {
+    if (z !== 'Z') {
       const oh = Number(z.slice(1, 3));
       const om = Number(z.slice(4, 6));
       if (oh > 23 || om > 59) return undefined;

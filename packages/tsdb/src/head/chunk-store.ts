@@ -70,7 +70,8 @@ class SizeClass {
       const slab = this.slabs[idx >>> this.shift];
       const off = (idx & this.mask) * this.size;
       // Writers need zeroed bytes.
-      for (let i = off, end = off + this.size; i < end; i++) slab[i] = 0;
+      if (this.size <= 64) for (let i = off, end = off + this.size; i < end; i++) slab[i] = 0;
+      else slab.fill(0, off, off + this.size);
     } else {
       idx = this.nextFresh++;
       if (idx > INDEX_MASK) throw new RangeError('head chunk pool exhausted');
@@ -138,7 +139,11 @@ export class OpenChunkPool {
     const from = this.offset(addr);
     const dst = this.buffer(to);
     const at = this.offset(to);
-    for (let i = 0; i < usedBytes; i++) dst[at + i] = src[from + i];
+    if (usedBytes < 64) {
+      for (let i = 0; i < usedBytes; i++) dst[at + i] = src[from + i];
+    } else {
+      dst.set(src.subarray(from, from + usedBytes), at);
+    }
     this.release(addr);
     return to;
   }

@@ -26,16 +26,20 @@ function sameBits(a: number, b: number): boolean {
 
 export class CircularExemplarStorage {
   readonly capacity: number;
-  private readonly ts: Float64Array;
-  private readonly vs: Float64Array;
-  private readonly next: Int32Array;
-  private readonly owner: Uint32Array;
-  private readonly exLabels: Array<Labels | undefined>;
+  // Allocated at the first exemplar: most heads (tests, tools) never see one.
+  private ts = new Float64Array(0);
+  private vs = new Float64Array(0);
+  private next = new Int32Array(0);
+  private owner = new Uint32Array(0);
+  private exLabels: Array<Labels | undefined> = [];
   private readonly bySeries = new Map<number, SeriesExemplars>();
   private nextIndex = 0;
 
   constructor(capacity: number) {
     this.capacity = Math.max(0, capacity | 0);
+  }
+
+  private allocate(): void {
     this.ts = new Float64Array(this.capacity);
     this.vs = new Float64Array(this.capacity);
     this.next = new Int32Array(this.capacity);
@@ -71,6 +75,7 @@ export class CircularExemplarStorage {
   /** Stores an exemplar (already validated), overwriting the oldest in the ring when full. */
   add(ref: number, seriesLabels: Labels, e: Exemplar): void {
     if (!this.enabled) return;
+    if (this.ts.length === 0) this.allocate();
     const i = this.nextIndex;
     const prevOwner = this.exLabels[i] !== undefined ? this.owner[i] : -1;
     if (prevOwner >= 0) {

@@ -314,3 +314,13 @@ test('label sets whose hashes collide stay distinct series', async () => {
   assert.equal(head.getByLabels(again[0])?.ref, refs[0]);
   assert.equal(head.getByLabels(again[2])?.ref, refs[2]);
 });
+
+test('a series with chunks before and after the range but none in it is not selected', async () => {
+  const head = new Head({ chunkRange: 1000 });
+  const app = head.appender();
+  const ref = app.append(0, L({ __name__: 'gap' }), 100, 1);
+  app.append(ref, Labels.EMPTY, 5000, 2);
+  await app.commit();
+  assert.deepEqual(read(head.querier(1000, 4000), [M('=', '__name__', 'gap')]), []);
+  assert.equal(read(head.querier(0, 6000), [M('=', '__name__', 'gap')])[0].samples.length, 2);
+});

@@ -255,10 +255,18 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     return true;
   }
 
+  /** Counts block cuts, so that truncation keeps out-of-order samples that came during a cut. */
+  private cutEpoch = 0;
+
+  /** Marks the start of a block cut; pass the result to `truncate` when the block is written. */
+  beginCut(): number {
+    return ++this.cutEpoch;
+  }
+
   /** Stores an out-of-order sample; false when the series already has one at `t`. */
   appendOutOfOrder(s: MemSeries, t: number, v: number): boolean {
     if (s.ooo === null) s.ooo = new OooSamples();
-    if (!s.ooo.insert(t, v)) return false;
+    if (!s.ooo.insert(t, v, this.cutEpoch)) return false;
     const st = this.state;
     if (!(st.minT[s.slot] <= t)) st.minT[s.slot] = t;
     return true;
@@ -357,9 +365,10 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
 
   /**
    * Drops everything older than `mint` (written to a block by now): chunks whose last sample is before
-   * it, then series left without samples. Returns the number of series removed.
+   * it, then series left without samples. Out-of-order samples that came after `beginCut()` returned
+   * `keepFrom` are kept (the block being written may not have them). Returns the number of series removed.
    */
-  truncate(mint: number): number {
+  truncate(mint: number, keepFrom = Infinity): number {
     if (mint > this.minValidTime) this.minValidTime = mint;
     const st = this.state;
     const dead: MemSeries[] = [];
@@ -379,7 +388,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
         st.num[slot] = 0;
         st.bits[slot] = 0;
       }
-      if (s.ooo !== null && s.ooo.dropBefore(mint) === 0) s.ooo = null;
+      if (s.ooo !== null && s.ooo.dropBefore(mint, keepFrom) === 0) s.ooo = null;
       if (s.deleted !== null) {
         const kept: number[] = [];
         for (let i = 0; i < s.deleted.length; i += 2) if (s.deleted[i + 1] >= mint) kept.push(s.deleted[i], s.deleted[i + 1]);

@@ -253,6 +253,11 @@ class HeadSeries implements Series {
     this.hasOoo = s.ooo !== null && s.ooo.mint <= maxt && s.ooo.maxt >= mint;
   }
 
+  /** Whether any chunk (or out-of-order sample) overlaps the range. */
+  get hasData(): boolean {
+    return this.snap.length > 0 || this.hasOoo;
+  }
+
   iterator(): SampleIterator {
     if (this.hasOoo) {
       const m = mergedSamples(this.head, this.s, this.snap, this.mint, this.maxt, this.deleted);
@@ -309,10 +314,16 @@ export class HeadQuerier implements Querier {
     if (mint > maxt) return [];
     const found = this.inRange(this.head.postingsFor(matchers), mint, maxt);
     found.sort((a, b) => Labels.compare(a.labels, b.labels));
-    const out: Series[] = new Array(found.length);
+    const out: Series[] = [];
     const labelsOnly = hints?.labelsOnly === true;
     for (let i = 0; i < found.length; i++) {
-      out[i] = labelsOnly ? new LabelsOnlySeries(found[i].labels) : new HeadSeries(this.head, found[i], mint, maxt);
+      if (labelsOnly) {
+        out.push(new LabelsOnlySeries(found[i].labels));
+        continue;
+      }
+      // A series whose samples straddle the range without one inside it is left out, as Prometheus does.
+      const hs = new HeadSeries(this.head, found[i], mint, maxt);
+      if (hs.hasData) out.push(hs);
     }
     return out;
   }

@@ -38,10 +38,12 @@ export class MemSeries {
 export class OooSamples {
   ts = new Float64Array(8);
   vs = new Float64Array(8);
+  /** The head's cut epoch when each sample came (see `Head.beginCut`). */
+  epochs = new Uint32Array(8);
   len = 0;
 
   /** Inserts in time order; false when a sample with that timestamp is already there. */
-  insert(t: number, v: number): boolean {
+  insert(t: number, v: number, epoch: number): boolean {
     let lo = 0;
     let hi = this.len;
     while (lo < hi) {
@@ -53,29 +55,39 @@ export class OooSamples {
     if (this.len === this.ts.length) {
       const ts = new Float64Array(this.len * 2);
       const vs = new Float64Array(this.len * 2);
+      const ep = new Uint32Array(this.len * 2);
       ts.set(this.ts);
       vs.set(this.vs);
+      ep.set(this.epochs);
       this.ts = ts;
       this.vs = vs;
+      this.epochs = ep;
     }
     this.ts.copyWithin(lo + 1, lo, this.len);
     this.vs.copyWithin(lo + 1, lo, this.len);
+    this.epochs.copyWithin(lo + 1, lo, this.len);
     this.ts[lo] = t;
     this.vs[lo] = v;
+    this.epochs[lo] = epoch;
     this.len++;
     return true;
   }
 
-  /** Drops samples before `mint`; returns how many are left. */
-  dropBefore(mint: number): number {
-    let i = 0;
-    while (i < this.len && this.ts[i] < mint) i++;
-    if (i > 0) {
-      this.ts.copyWithin(0, i, this.len);
-      this.vs.copyWithin(0, i, this.len);
-      this.len -= i;
+  /**
+   * Drops samples before `mint` that came before epoch `keepFrom` (later ones arrived while the block
+   * was being written and are not in it); returns how many are left.
+   */
+  dropBefore(mint: number, keepFrom = Infinity): number {
+    let n = 0;
+    for (let i = 0; i < this.len; i++) {
+      if (this.ts[i] < mint && this.epochs[i] < keepFrom) continue;
+      this.ts[n] = this.ts[i];
+      this.vs[n] = this.vs[i];
+      this.epochs[n] = this.epochs[i];
+      n++;
     }
-    return this.len;
+    this.len = n;
+    return n;
   }
 
   get mint(): number {

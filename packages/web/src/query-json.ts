@@ -1,0 +1,115 @@
+/**
+ * Query results in the API's JSON: `{"resultType":...,"result":...}` with vectors as
+ * `{"metric":{...},"value":[t,"v"]}` and matrices as `{"metric":{...},"values":[[t,"v"],...]}`,
+ * written straight into a `JsonWriter` without building objects per sample.
+ */
+import type { Exemplar } from '@vigil/tsdb';
+import type { Labels } from '@vigil/model';
+import type { QueryValue } from '@vigil/promql';
+import { JsonWriter, apiFloat, apiTimestamp, goFloatF, goNumber, goString, labelsJSON } from './json.js';
+
+/** Query statistics as `stats=true` shows them (times in seconds). */
+export interface QueryStatsJSON {
+  readonly evalTotalTime: number;
+  readonly resultSortTime: number;
+  readonly queryPreparationTime: number;
+  readonly innerEvalTime: number;
+  readonly execQueueTime: number;
+  readonly execTotalTime: number;
+  readonly peakSamples: number;
+}
+
+/** Truncates a vector or matrix to `limit` entries (0: no limit); returns whether it did. */
+export function truncateValue(value: QueryValue, limit: number): { value: QueryValue; truncated: boolean } {
+  if (limit <= 0) return { value, truncated: false };
+  if (value.resultType === 'vector' && value.samples.length > limit) {
+    return { value: { resultType: 'vector', samples: value.samples.slice(0, limit) }, truncated: true };
+  }
+  if (value.resultType === 'matrix' && value.series.length > limit) {
+    return { value: { resultType: 'matrix', series: value.series.slice(0, limit) }, truncated: true };
+  }
+  return { value, truncated: false };
+}
+
+/** Writes `{"resultType":...,"result":...[,"stats":...]}`. */
+export function writeQueryData(w: JsonWriter, value: QueryValue, stats?: QueryStatsJSON): void {
+  w.write('{"resultType":"' + value.resultType + '","result":');
+  switch (value.resultType) {
+    case 'scalar':
+      // promql.Scalar marshals with 'f' formatting and the time as a float64.
+      w.write('[' + goNumber(value.t / 1000) + ',"' + goFloatF(value.v) + '"]');
+      break;
+    case 'string':
+      w.write('[' + goNumber(value.t / 1000) + ',' + goString(value.v) + ']');
+      break;
+    case 'vector': {
+      w.write('[');
+      const samples = value.samples;
+      for (let i = 0; i < samples.length; i++) {
+        const s = samples[i];
+        w.write((i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels) + ',"value":[' + apiTimestamp(s.t) + ',"' + apiFloat(s.v) + '"]}');
+      }
+      w.write(']');
+      break;
+    }
+    case 'matrix': {
+      w.write('[');
+      let lastTs: Float64Array | undefined;
+      let tsText: string[] = [];
+      const series = value.series;
+      for (let i = 0; i < series.length; i++) {
+        const s = series[i];
+        const ts = s.timestamps;
+        const vs = s.values;
+        // Dense series share the grid's timestamps: format them once.
+        if (ts !== lastTs) {
+          lastTs = ts;
+          tsText = new Array<string>(ts.length);
+          for (let k = 0; k < ts.length; k++) tsText[k] = apiTimestamp(ts[k]);
+        }
+        let out = (i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels);
+        if (ts.length > 0) {
+          out += ',"values":[';
+          for (let k = 0; k < ts.length; k++) {
+            out += (k === 0 ? '[' : ',[') + tsText[k] + ',"' + apiFloat(vs[k]) + '"]';
+            if (out.length > 16384) {
+              w.write(out);
+              out = '';
+            }
+          }
+          out += ']';
+        }
+        w.write(out + '}');
+      }
+      w.write(']');
+      break;
+    }
+  }
+  if (stats) {
+    w.write(
+      ',"stats":{"timings":{"evalTotalTime":' + goNumber(stats.evalTotalTime) +
+        ',"resultSortTime":' + goNumber(stats.resultSortTime) +
+        ',"queryPreparationTime":' + goNumber(stats.queryPreparationTime) +
+        ',"innerEvalTime":' + goNumber(stats.innerEvalTime) +
+        ',"execQueueTime":' + goNumber(stats.execQueueTime) +
+        ',"execTotalTime":' + goNumber(stats.execTotalTime) +
+        '},"samples":{"peakSamples":' + stats.peakSamples + '}}',
+    );
+  }
+  w.write('}');
+}
+
+/** `[{"seriesLabels":{...},"exemplars":[{"labels":{...},"value":"v","timestamp":t}]}]` */
+export function exemplarsJSON(result: ReadonlyArray<{ seriesLabels: Labels; exemplars: readonly Exemplar[] }>): string {
+  let s = '[';
+  result.forEach((r, i) => {
+    if (i > 0) s += ',';
+    s += '{"seriesLabels":' + labelsJSON(r.seriesLabels) + ',"exemplars":[';
+    r.exemplars.forEach((e, k) => {
+      if (k > 0) s += ',';
+      s += '{"labels":' + labelsJSON(e.labels) + ',"value":"' + apiFloat(e.value) + '","timestamp":' + apiTimestamp(Number.isNaN(e.t) ? 0 : e.t) + '}';
+    });
+    s += ']}';
+  });
+  return s + ']';
+}
