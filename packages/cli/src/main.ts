@@ -8,6 +8,8 @@ export const VERSION = '0.1.0';
 
 /** The command run when `vigil` gets no subcommand: the all-in-one server once it exists. */
 const DEFAULT_COMMAND: readonly string[] = ['server'];
+/** Flags the default command gets: `vigil` alone is the all-in-one server (built-in configuration). */
+const DEFAULT_FLAGS: readonly string[] = ['--all-in-one'];
 
 function findCommand(argv: readonly string[]): { command?: Command; rest: readonly string[]; prefix: string[] } {
   let best: Command | undefined;
@@ -64,7 +66,7 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
   }
   if (argv.length === 0 || (argv[0].startsWith('-') && argv[0] !== '-h' && argv[0] !== '--help')) {
     const def = commands.find((c) => c.path.join(' ') === DEFAULT_COMMAND.join(' '));
-    if (def) argv = [...DEFAULT_COMMAND, ...argv];
+    if (def) argv = [...DEFAULT_COMMAND, ...DEFAULT_FLAGS, ...argv];
   }
   if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') {
     io.stdout.write(usage());

@@ -25,7 +25,6 @@ export interface MetricConfiguration<T extends string> {
   name: string;
   help: string;
   labelNames?: readonly T[];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   registers?: Array<Registry<any>>;
   aggregator?: Aggregator;
   collect?: CollectFunction<any>;
@@ -85,7 +84,6 @@ function labelValue(v: unknown): string {
 }
 
 /** The registries a metric goes to: the default one unless `registers` says otherwise. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function registriesOf(config: MetricConfiguration<string>): Array<Registry<any>> {
   return config.registers === undefined || config.registers === null ? [globalRegistry] : config.registers;
 }
@@ -98,7 +96,6 @@ export abstract class Metric<T extends string = string, S extends Series = Serie
   /** Called (with the metric as `this`) each time a registry collects; may return a promise. */
   collect?: CollectFunction<any>;
   enableExemplars: boolean;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   registers: Array<Registry<any>>;
   abstract readonly type: MetricKind;
 

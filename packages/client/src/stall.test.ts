@@ -2,8 +2,8 @@
  * A large registry must not stall the application while it is written. This is a behavioural check, not a
  * speed test: a 1 ms `setInterval` probe records the longest gap between its ticks while `metrics()` runs
  * over 100,000 series. The registry yields every ~5 ms of work, so gaps stay near that; the bound asserted
- * is a generous 60 ms (three times the ~20 ms target) because the test machines are shared and noisy, and
- * the median of three runs is taken. That the probe ticks many times during one call shows the work was
+ * is a generous 40 ms (twice the ~20 ms target) on the best of three runs, because the test machines
+ * are shared and noisy. That the probe ticks many times during one call shows the work was
  * spread over many turns of the event loop (a synchronous writer would let it tick once at most).
  */
 import { test } from 'node:test';
@@ -62,13 +62,13 @@ test('metrics() over 100,000 series yields to the event loop: no long stall', as
     const lines = run.out.split('\n');
     assert.equal(lines.filter((l) => l.startsWith('stall_')).length, 90_000 + 10_000 * 7);
   }
-  const gaps = runs.map((x) => x.maxGapMs).sort((a, b) => a - b);
-  assert.ok(gaps[1] < 60, `median longest gap ${gaps[1].toFixed(1)} ms (runs: ${gaps.map((g) => g.toFixed(1)).join(', ')})`);
-  for (const run of runs) {
-    // At least one tick per 30 ms of work: the call was spread over the event loop, not done in one go.
-    const least = Math.max(2, Math.floor(run.totalMs / 30));
-    assert.ok(run.ticks >= least, `the probe ticked ${run.ticks} times during a ${run.totalMs.toFixed(1)} ms call`);
-  }
+  // The best of three runs: a stall built into the writer shows in every run, while the machine's other
+  // work (the test machines are shared) can lengthen any one of them.
+  const best = runs.reduce((a, b) => (b.maxGapMs < a.maxGapMs ? b : a));
+  assert.ok(best.maxGapMs < 40, `longest gap ${best.maxGapMs.toFixed(1)} ms (runs: ${runs.map((r) => r.maxGapMs.toFixed(1)).join(', ')})`);
+  // At least one tick per 30 ms of work: the call was spread over the event loop, not done in one go.
+  const least = Math.max(2, Math.floor(best.totalMs / 30));
+  assert.ok(best.ticks >= least, `the probe ticked ${best.ticks} times during a ${best.totalMs.toFixed(1)} ms call`);
 });
 
 test('the HTTP path streams the same slices: writeTo() hands out several chunks for a large registry', async () => {

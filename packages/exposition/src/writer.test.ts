@@ -231,7 +231,22 @@ test('the appending writer drains in pieces that add up to the whole', () => {
     '# HELP a A.\n# TYPE a counter\na_total 1.0\nb_count 3\nc 2.0 1.0 # {x="y"} 0.25 2.5\nd 1.0\n# EOF\n',
   );
   const t = new ExpositionWriter('text');
+  t.sampleAfter('a{x="1"} ', 0.5);
   t.count('b_count', 3);
   t.line('c', 2, false, 1000, 'x="y"', 0.25, 2500);
-  assert.equal(t.end(), 'b_count 3\nc 2 1000\n');
+  assert.equal(t.end(), 'a{x="1"} 0.5\nb_count 3\nc 2 1000\n');
+});
+
+test('the appending writer keeps long outputs whole across its internal pieces', () => {
+  const w = new ExpositionWriter('openmetrics');
+  const parts: string[] = [];
+  let expected = '';
+  for (let i = 0; i < 20_000; i++) {
+    w.sampleAfter(`m{i="${i}"} `, i / 4);
+    expected += `m{i="${i}"} ${formatOpenMetricsValue(i / 4)}\n`;
+    if (i === 7_000) parts.push(w.take()); // many internal pieces by now
+  }
+  parts.push(w.end());
+  assert.equal(parts.join(''), expected + '# EOF\n');
+  assert.ok(parts[0].length > 100_000 && parts[0].endsWith('m{i="7000"} 1750.0\n'));
 });

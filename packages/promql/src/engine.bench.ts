@@ -4,8 +4,8 @@
  * 95 minutes at 15 s) is turned into blocks by `promtool tsdb create-blocks-from openmetrics`; Prometheus
  * serves them and reports its own engine time (`stats=all`: `execTotalTime`, no HTTP or JSON); then
  * Vigil opens a copy of the blocks and runs the same queries in process. Figures are medians of
- * REPS runs after a warm-up, for a 1h range query at 15 s step and an instant query, in ms.
- * The two never run at the same time (two cores for the whole team).
+ * REPS runs after a warm-up, for a 1h range query at 15 s step and an instant query, in ms. Runs of
+ * the two alternate, never overlapping (two cores for the whole team).
  */
 import { cpSync, createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,77 +111,69 @@ interface Timings {
   instant: number;
 }
 
-async function timePrometheus(dir: string): Promise<Map<string, Timings>> {
-  const prometheus = requireProgram('prometheus');
-  const port = await freePort();
-  const config = join(dir, '..', 'prometheus.yml');
-  writeFileSync(config, 'global:\n  scrape_interval: 1m\n');
-  const proc = startProcess(prometheus, [
-    `--config.file=${config}`,
-    `--storage.tsdb.path=${dir}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--storage.tsdb.retention.time=100y',
-    '--query.max-samples=100000000',
-  ]);
-  const out = new Map<string, Timings>();
+/**
+ * Times every query on both, alternating Prometheus and Vigil run by run so that the load of the shared
+ * machine weighs on both alike. Prometheus idles while Vigil runs.
+ */
+async function timeBoth(promDir: string, vigilDir: string, withPrometheus: boolean): Promise<{ prom: Map<string, Timings>; vigil: Map<string, Timings> }> {
+  let proc: ReturnType<typeof startProcess> | null = null;
+  let port = 0;
+  if (withPrometheus) {
+    const prometheus = requireProgram('prometheus');
+    port = await freePort();
+    const config = join(promDir, '..', 'prometheus.yml');
+    writeFileSync(config, 'global:\n  scrape_interval: 1m\n');
+    proc = startProcess(prometheus, [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${promDir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=100y',
+      '--query.max-samples=100000000',
+    ]);
+  }
+  const db = await openDB(vigilDir, { noLockfile: true, compactionInterval: 0, retentionDuration: 0, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  const engine = new Engine({ maxSamples: 100_000_000 });
+  const prom = new Map<string, Timings>();
+  const vigil = new Map<string, Timings>();
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/-/ready`, 120_000, proc);
-    const run = async (path: string): Promise<number> => {
+    if (proc !== null) await waitForHttp(`http://127.0.0.1:${port}/-/ready`, 120_000, proc);
+    const promRun = async (path: string): Promise<number> => {
       const res = await fetch(`http://127.0.0.1:${port}${path}&stats=all`);
       const body = (await res.json()) as { status: string; error?: string; data: { stats: { timings: { execTotalTime: number } } } };
       if (body.status !== 'success') throw new Error(`prometheus: ${body.error}`);
       return body.data.stats.timings.execTotalTime * 1000;
     };
+    const vigilRun = async (q: string, range: boolean): Promise<number> => {
+      const t = performance.now();
+      if (range) await engine.rangeQuery(db, q, QUERY_START_S * 1000, QUERY_END_S * 1000, STEP_S * 1000);
+      else await engine.instantQuery(db, q, QUERY_END_S * 1000);
+      return performance.now() - t;
+    };
     for (const [name, q] of QUERIES) {
       const enc = encodeURIComponent(q);
-      const range = `/api/v1/query_range?query=${enc}&start=${QUERY_START_S}&end=${QUERY_END_S}&step=${STEP_S}`;
-      const instant = `/api/v1/query?query=${enc}&time=${QUERY_END_S}`;
-      await run(range);
-      await run(instant);
-      const r: number[] = [];
-      const i: number[] = [];
-      for (let k = 0; k < REPS; k++) {
-        r.push(await run(range));
-        i.push(await run(instant));
+      const rangePath = `/api/v1/query_range?query=${enc}&start=${QUERY_START_S}&end=${QUERY_END_S}&step=${STEP_S}`;
+      const instantPath = `/api/v1/query?query=${enc}&time=${QUERY_END_S}`;
+      const t = { pr: [] as number[], pi: [] as number[], vr: [] as number[], vi: [] as number[] };
+      for (let k = -1; k < REPS; k++) {
+        // The first round warms up both and is not counted.
+        const pr = proc !== null ? await promRun(rangePath) : NaN;
+        const vr = await vigilRun(q, true);
+        const pi = proc !== null ? await promRun(instantPath) : NaN;
+        const vi = await vigilRun(q, false);
+        if (k < 0) continue;
+        t.pr.push(pr);
+        t.vr.push(vr);
+        t.pi.push(pi);
+        t.vi.push(vi);
       }
-      out.set(name, { range: median(r), instant: median(i) });
-    }
-  } finally {
-    await proc.stop();
-  }
-  return out;
-}
-
-async function timeVigil(dir: string): Promise<Map<string, Timings>> {
-  const db = await openDB(dir, { noLockfile: true, compactionInterval: 0, retentionDuration: 0, logger: { debug() {}, info() {}, warn() {}, error() {} } });
-  const engine = new Engine({ maxSamples: 100_000_000 });
-  const out = new Map<string, Timings>();
-  try {
-    for (const [name, q] of QUERIES) {
-      const range = async (): Promise<number> => {
-        const t = performance.now();
-        await engine.rangeQuery(db, q, QUERY_START_S * 1000, QUERY_END_S * 1000, STEP_S * 1000);
-        return performance.now() - t;
-      };
-      const instant = async (): Promise<number> => {
-        const t = performance.now();
-        await engine.instantQuery(db, q, QUERY_END_S * 1000);
-        return performance.now() - t;
-      };
-      await range();
-      await instant();
-      const r: number[] = [];
-      const i: number[] = [];
-      for (let k = 0; k < REPS; k++) {
-        r.push(await range());
-        i.push(await instant());
-      }
-      out.set(name, { range: median(r), instant: median(i) });
+      prom.set(name, { range: median(t.pr), instant: median(t.pi) });
+      vigil.set(name, { range: median(t.vr), instant: median(t.vi) });
     }
   } finally {
     await db.close();
+    await proc?.stop();
   }
-  return out;
+  return { prom, vigil };
 }
 
 async function main(): Promise<void> {
@@ -202,12 +194,10 @@ async function main(): Promise<void> {
     const vigilDir = join(tmp.path, 'vigil-data');
     rmSync(vigilDir, { recursive: true, force: true });
     cpSync(blocks, vigilDir, { recursive: true });
-    const only = process.env.VIGIL_PROMQL_BENCH_ONLY;
-    const prom = only === 'vigil' ? null : await timePrometheus(blocks);
-    const vigil = await timeVigil(vigilDir);
+    const { prom, vigil } = await timeBoth(blocks, vigilDir, process.env.VIGIL_PROMQL_BENCH_ONLY !== 'vigil');
     for (const [name] of QUERIES) {
       const v = vigil.get(name)!;
-      const p = prom?.get(name);
+      const p = prom.get(name);
       for (const mode of ['range', 'instant'] as const) {
         const peer = p === undefined ? NaN : p[mode];
         console.log(`engine/${name}_${mode}: vigil=${v[mode].toFixed(1)} prometheus=${peer.toFixed(1)} ratio=${(v[mode] / peer).toFixed(2)} goal=1.0 ms`);

@@ -320,35 +320,47 @@ function compareOverTime(pick: (cur: number, best: number) => boolean, returnTim
   };
 }
 
-const maxOverTime: RangeKernel = (_ts, vs, w, _params, out, present) => {
-  for (let i = 0; i < w.n; i++) {
-    const l = w.lo[i];
-    const h = w.hi[i];
-    if (h === l) continue;
-    let best = vs[l];
-    for (let k = l; k < h; k++) {
-      const v = vs[k];
-      if (v > best || best !== best) best = v;
-    }
-    out[i] = best;
-    present[i] = 1;
-  }
-};
+let dequeScratch = new Int32Array(256);
 
-const minOverTime: RangeKernel = (_ts, vs, w, _params, out, present) => {
-  for (let i = 0; i < w.n; i++) {
-    const l = w.lo[i];
-    const h = w.hi[i];
-    if (h === l) continue;
-    let best = vs[l];
-    for (let k = l; k < h; k++) {
-      const v = vs[k];
-      if (v < best || best !== best) best = v;
+/**
+ * Sliding maximum (or minimum) over the windows with a monotonic deque: O(1) per sample instead of
+ * rescanning every window. NaN never wins against a number (Prometheus replaces a NaN result by any
+ * later sample and never a number by NaN), and among equal values the earliest stays, as in
+ * Prometheus's scan; a window of only NaNs gives NaN.
+ */
+function slidingExtreme(isMax: boolean): RangeKernel {
+  return (_ts, vs, w, _params, out, present) => {
+    const len = usedLength(w);
+    if (dequeScratch.length < len) dequeScratch = new Int32Array(Math.max(len, dequeScratch.length * 2));
+    const dq = dequeScratch;
+    let head = 0;
+    let tail = 0;
+    let pushed = 0;
+    for (let i = 0; i < w.n; i++) {
+      const l = w.lo[i];
+      const h = w.hi[i];
+      if (h === l) continue;
+      if (pushed < l) {
+        // The window jumped past samples never pushed: start over from its start.
+        pushed = l;
+        head = tail = 0;
+      }
+      for (; pushed < h; pushed++) {
+        const v = vs[pushed];
+        if (v !== v) continue;
+        if (isMax) while (tail > head && vs[dq[tail - 1]] < v) tail--;
+        else while (tail > head && vs[dq[tail - 1]] > v) tail--;
+        dq[tail++] = pushed;
+      }
+      while (head < tail && dq[head] < l) head++;
+      out[i] = head < tail ? vs[dq[head]] : NaN;
+      present[i] = 1;
     }
-    out[i] = best;
-    present[i] = 1;
-  }
-};
+  };
+}
+
+const maxOverTime = slidingExtreme(true);
+const minOverTime = slidingExtreme(false);
 
 function pickAt(first: boolean, timestamp: boolean): RangeKernel {
   return (ts, vs, w, _params, out, present) => {

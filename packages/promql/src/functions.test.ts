@@ -10,7 +10,7 @@ import { prometheusLabelsHash, xxhash64 } from './aggregation-hash.js';
 import { goPow } from './binop.js';
 import { formatOpenMetricsFloat, parseLe } from './functions-histogram.js';
 import { expandTemplate, isValidLabelNameUTF8 } from './functions-labels.js';
-import { kahan, kahanInc } from './functions-range.js';
+import { RANGE_KERNELS, fillWindows, kahan, kahanInc } from './functions-range.js';
 import { civilFromUnix } from './functions-time.js';
 import { naturalLess } from './functions.js';
 
@@ -136,4 +136,44 @@ test('Kahan-Babuska summation keeps small terms next to big ones', () => {
     c = kahan.c;
   }
   assert.equal(sum + c, 2);
+});
+
+test('sliding max/min_over_time agree with a scan of every window (NaN, ties, gaps)', () => {
+  const kernels = RANGE_KERNELS;
+  let seed = 12345;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let round = 0; round < 200; round++) {
+    const len = 1 + Math.floor(rnd() * 40);
+    const ts = new Float64Array(len);
+    const vs = new Float64Array(len);
+    let t = 0;
+    for (let k = 0; k < len; k++) {
+      t += 1 + Math.floor(rnd() * 3);
+      ts[k] = t;
+      const r = rnd();
+      vs[k] = r < 0.15 ? NaN : r < 0.2 ? -0 : Math.floor(rnd() * 5);
+    }
+    const n = 30;
+    const rangeEnd = new Float64Array(n);
+    for (let i = 0; i < n; i++) rangeEnd[i] = i * 3;
+    const w = { n, lo: new Int32Array(n), hi: new Int32Array(n), rangeEnd, stepTime: rangeEnd, rangeMs: 1 + Math.floor(rnd() * 15), open: 1, extBefore: 0, extAfter: 0 };
+    fillWindows(ts, len, w);
+    for (const [name, better] of [['max_over_time', (a: number, b: number) => a > b], ['min_over_time', (a: number, b: number) => a < b]] as const) {
+      const out = new Float64Array(n);
+      const present = new Uint8Array(n);
+      kernels.get(name)!(ts, vs, w, [], out, present);
+      for (let i = 0; i < n; i++) {
+        const l = w.lo[i];
+        const h = w.hi[i];
+        assert.equal(present[i], h > l ? 1 : 0);
+        if (h === l) continue;
+        let best = vs[l];
+        for (let k = l; k < h; k++) if (better(vs[k], best) || best !== best) best = vs[k];
+        assert.ok(Object.is(out[i], best), `${name} window ${i}: ${out[i]} != ${best}`);
+      }
+    }
+  }
 });

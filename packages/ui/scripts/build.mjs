@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(pkg, 'package.json'));
-const tsc = require.resolve('typescript/bin/tsc');
+const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
 const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
 
 const run = (what, args) => {

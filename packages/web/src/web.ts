@@ -45,6 +45,10 @@ export interface WebServerOptions {
   readonly ui?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
   readonly httpMetrics?: HttpMetrics;
   readonly logger?: ApiLogger;
+  /** `--web.max-connections` (0: no limit). */
+  readonly maxConnections?: number;
+  /** `--web.read-timeout`: time to receive a whole request, ms (0: none). */
+  readonly readTimeoutMs?: number;
 }
 
 /** `host:port` split; `:9090` means every interface. */
@@ -103,9 +107,14 @@ export class WebServer {
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<{ host: string; port: number }> {
     const { host, port } = parseListenAddress(this.opts.listenAddress);
-    const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
-      void this.serve(req, res);
-    });
+    const readTimeout = this.opts.readTimeoutMs ?? 0;
+    const server = createServer(
+      { requestTimeout: readTimeout, headersTimeout: readTimeout > 0 ? Math.min(60_000, readTimeout) : 60_000, keepAliveTimeout: 65_000 },
+      (req, res) => {
+        void this.serve(req, res);
+      },
+    );
+    if (this.opts.maxConnections !== undefined && this.opts.maxConnections > 0) server.maxConnections = this.opts.maxConnections;
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

@@ -5,5 +5,6 @@ import { tsdbAnalyzeCommand, tsdbDumpCommand, tsdbListCommand } from './tsdb.js'
 import { tsdbImportOpenMetricsCommand } from './tsdb-import.js';
 import { checkMetricsCommand } from './check-metrics.js';
 import { checkConfigCommand } from './check-config.js';
+import { serverCommand } from './server.js';
 
-export const commands: readonly Command[] = [nodeExporterCommand, tsdbListCommand, tsdbAnalyzeCommand, tsdbDumpCommand, tsdbImportOpenMetricsCommand, checkMetricsCommand, checkConfigCommand];
+export const commands: readonly Command[] = [nodeExporterCommand, tsdbListCommand, tsdbAnalyzeCommand, tsdbDumpCommand, tsdbImportOpenMetricsCommand, checkMetricsCommand, checkConfigCommand, serverCommand];

@@ -59,7 +59,7 @@ export class HeadAppender implements Appender {
 
   constructor(head: Head) {
     this.head = head;
-    this.batch = head.newBatch();
+    this.batch = head.newBatch(this);
   }
 
   private seriesFor(ref: SeriesRef, labels: Labels, t: number): MemSeries {
@@ -109,6 +109,12 @@ export class HeadAppender implements Appender {
     if (t < this.minT) this.minT = t;
     if (t > this.maxT) this.maxT = t;
     return s.ref;
+  }
+
+  forEachPending(fn: (s: MemSeries) => void): void {
+    const cols = this.cols;
+    if (cols !== null) for (let i = 0; i < this.n; i++) fn(cols.series[i]);
+    for (const e of this.exemplars) fn(e.series);
   }
 
   appendExemplar(ref: SeriesRef, labels: Labels, exemplar: Exemplar): SeriesRef {

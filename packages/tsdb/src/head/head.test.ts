@@ -324,3 +324,19 @@ test('a series with chunks before and after the range but none in it is not sele
   assert.deepEqual(read(head.querier(1000, 4000), [M('=', '__name__', 'gap')]), []);
   assert.equal(read(head.querier(0, 6000), [M('=', '__name__', 'gap')])[0].samples.length, 2);
 });
+
+test('a truncation keeps series that an open appender holds samples for', async () => {
+  const head = new Head({ chunkRange: 1000, outOfOrderTimeWindow: 100_000 });
+  const setup = head.appender();
+  const ref = setup.append(0, L({ __name__: 'held' }), 100, 1);
+  setup.append(ref, Labels.EMPTY, 200, 2);
+  setup.append(0, L({ __name__: 'other' }), 50_000, 1);
+  await setup.commit();
+  // An out-of-order sample for the old series is pending when the head is truncated.
+  const app = head.appender();
+  app.append(ref, Labels.EMPTY, 150, 9);
+  head.truncate(1000);
+  assert.equal(head.getByRef(ref)?.ref, ref);
+  await app.commit();
+  assert.deepEqual(read(head.querier(0, 1000), [M('=', '__name__', 'held')]), [{ labels: '{__name__="held"}', samples: [[150, 9]] }]);
+});

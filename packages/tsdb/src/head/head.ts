@@ -9,7 +9,7 @@
  * The head knows nothing of files: the DB gives it a `HeadWal` to write commits to, and replays the WAL
  * into it at start.
  */
-import { Labels, VigilError, type Matcher } from '@vigil/model';
+import { Labels, type Matcher } from '@vigil/model';
 import type { ChunkSeriesSource } from '../chunk-types.js';
 import { BitWriter } from '../chunkenc/bstream.js';
 import { XOR_HEADER_BYTES, XOR_MAX_SAMPLE_BYTES, xorAppend, writeXorHeader } from '../chunkenc/xor.js';
@@ -41,6 +41,11 @@ export interface HeadOptions {
 export interface HeadWal {
   /** Writes one commit's records; throws when they could not be written, and then nothing of it applies. */
   log(records: readonly Uint8Array[]): void;
+}
+
+/** An open append batch, asked which series it holds samples for (they must survive a truncation). */
+export interface PendingHolder {
+  forEachPending(fn: (s: MemSeries) => void): void;
 }
 
 /** The result of the appendable check (Prometheus's `memSeries.appendable`). */
@@ -84,7 +89,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
   private nextRef = 1;
   private batchSeq = 0;
   /** Batches of appenders not yet committed or rolled back (their series must not be collected). */
-  readonly openBatches = new Set<number>();
+  readonly openBatches = new Map<number, PendingHolder>();
   private readonly w = new BitWriter();
   /** Samples dropped at commit because another commit got there first with a newer one. */
   droppedAtCommit = 0;
@@ -130,9 +135,9 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     return Math.max(this.minValidTime, this.maxTime - this.chunkRange / 2);
   }
 
-  newBatch(): number {
+  newBatch(holder: PendingHolder): number {
     this.batchSeq = (this.batchSeq + 1) >>> 0 || 1;
-    this.openBatches.add(this.batchSeq);
+    this.openBatches.set(this.batchSeq, holder);
     return this.batchSeq;
   }
 
@@ -372,6 +377,9 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     if (mint > this.minValidTime) this.minValidTime = mint;
     const st = this.state;
     const dead: MemSeries[] = [];
+    // Series that open appenders hold samples for stay, even if nothing of them is committed yet.
+    const held = new Set<MemSeries>();
+    for (const holder of this.openBatches.values()) holder.forEachPending((s) => held.add(s));
     for (const s of this.byRef.values()) {
       const slot = s.slot;
       if (s.closed !== null) {
@@ -398,7 +406,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
       const oooFirst = s.ooo !== null ? s.ooo.mint : Infinity;
       const newMin = Math.min(first, oooFirst);
       if (newMin === Infinity) {
-        if (!this.openBatches.has(st.pendBatch[slot])) dead.push(s);
+        if (!held.has(s)) dead.push(s);
         else st.minT[slot] = NaN;
       } else {
         st.minT[slot] = newMin;
@@ -460,7 +468,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     if (ref >= this.nextRef) this.nextRef = ref + 1;
   }
 
-  /** The head's sample count estimate is not kept; samples are counted from chunks when asked. */
+  /** Samples in the head, counted from the chunks (not kept up to date: it walks every series). */
   countSamples(): number {
     let n = 0;
     const st = this.state;
@@ -470,11 +478,6 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
       if (s.ooo !== null) n += s.ooo.len;
     }
     return n;
-  }
-
-  /** Raised when the head is used after close. */
-  static closedError(): VigilError {
-    return new VigilError('unavailable', 'TSDB head is closed');
   }
 }
 

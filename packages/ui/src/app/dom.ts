@@ -51,7 +51,7 @@ export function labelChips(labels: Record<string, string>, skipName = true): HTM
   const box = el('span', { class: 'labels' });
   for (const k of Object.keys(labels).sort()) {
     if (skipName && k === '__name__') continue;
-    box.appendChild(el('span', { class: 'chip' }, el('span', { class: 'chip-name' }, k), '=', el('span', { class: 'chip-value' }, labels[k]!)));
+    box.appendChild(el('span', { class: 'chip' }, el('span', { class: 'chip-name' }, k), '="', el('span', { class: 'chip-value' }, labels[k]!), '"'));
   }
   return box;
 }

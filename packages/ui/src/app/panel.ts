@@ -49,13 +49,13 @@ export function createPanel(api: ApiClient, initial: PanelState, hooks: { onChan
   }
 
   // Table controls: evaluation time.
-  const momentInput = el('input', { class: 'input time-input', type: 'text', placeholder: 'now (evaluation time, UTC)', 'aria-label': 'Evaluation time', spellcheck: 'false' });
+  const momentInput = el('input', { class: 'input time-input', type: 'text', placeholder: 'now (UTC)', 'aria-label': 'Evaluation time', spellcheck: 'false' });
   const tableControls = el('div', { class: 'controls' }, el('label', { class: 'field' }, 'Evaluation time ', momentInput));
   // Graph controls: range, end time, resolution, display mode.
   const rangeInput = el('input', { class: 'input range-input', type: 'text', 'aria-label': 'Range', spellcheck: 'false' });
   const rangeMinus = el('button', { class: 'btn btn-icon', type: 'button', title: 'Shorter range', 'aria-label': 'Shorter range' }, '−');
   const rangePlus = el('button', { class: 'btn btn-icon', type: 'button', title: 'Longer range', 'aria-label': 'Longer range' }, '+');
-  const endInput = el('input', { class: 'input time-input', type: 'text', placeholder: 'now (end time, UTC)', 'aria-label': 'End time', spellcheck: 'false' });
+  const endInput = el('input', { class: 'input time-input', type: 'text', placeholder: 'now (UTC)', 'aria-label': 'End time', spellcheck: 'false' });
   const endBack = el('button', { class: 'btn btn-icon', type: 'button', title: 'Earlier', 'aria-label': 'Earlier' }, '«');
   const endFwd = el('button', { class: 'btn btn-icon', type: 'button', title: 'Later', 'aria-label': 'Later' }, '»');
   const stepInput = el('input', { class: 'input step-input', type: 'text', placeholder: 'auto', 'aria-label': 'Resolution in seconds', spellcheck: 'false' });

@@ -1,0 +1,146 @@
+/**
+ * Test helpers: a Vigil API server in this process over a data directory, Debian's Prometheus started
+ * on the same blocks, blocks made from generated OpenMetrics by promtool, and a small HTTP client.
+ */
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '@vigil/promql';
+import { configToYAML, loadConfig, type Config } from '@vigil/scrape';
+import { openDB, type DB } from '@vigil/tsdb';
+import { freePort, requireProgram, runProgram, startProcess, waitForHttp, type RunningProcess } from '@vigil/testkit';
+import { Api } from './api.js';
+import type { ApiOptions } from './api-types.js';
+import { compileCORSOrigin } from './http.js';
+import { WebServer } from './web.js';
+import { writeOpenMetrics, type DatasetOptions } from './testdata.js';
+
+const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface TestServer {
+  readonly url: string;
+  readonly db: DB;
+  readonly api: Api;
+  readonly web: WebServer;
+  close(): Promise<void>;
+}
+
+/** A Vigil API server over `dataDir`, in this process, on a free port. */
+export async function startTestServer(
+  dataDir: string,
+  options: { configYAML?: string; apiOptions?: Partial<ApiOptions>; engine?: Engine; routePrefix?: string; enableLifecycle?: boolean; onReload?: () => Promise<void>; now?: () => number } = {},
+): Promise<TestServer> {
+  const db = await openDB(dataDir, { logger: QUIET, compactionInterval: 0 });
+  const engine = options.engine ?? new Engine();
+  const config: Config = loadConfig(options.configYAML ?? '', 'test.yml');
+  const api = new Api({
+    engine,
+    storage: () => db,
+    config: () => config,
+    configYAML: () => configToYAML(config),
+    flags: { 'storage.tsdb.path': dataDir },
+    buildInfo: { version: '0.0.0-test', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: 'node' },
+    runtimeInfo: () => ({ startTime: 1, reloadConfigSuccess: true, lastConfigTime: 1, corruptionCount: 0, storageRetention: '15d' }),
+    dataDir,
+    enableAdmin: false,
+    globalURLOptions: { listenAddress: '127.0.0.1:0', hostname: 'localhost' },
+    maxConcurrency: 20,
+    lookbackDelta: 5 * 60 * 1000,
+    now: options.now,
+    ...options.apiOptions,
+  });
+  const web = new WebServer({
+    listenAddress: '127.0.0.1:0',
+    routePrefix: options.routePrefix ?? '/',
+    api,
+    corsOrigin: compileCORSOrigin('.*'),
+    enableLifecycle: options.enableLifecycle ?? false,
+    onReload: options.onReload,
+    federation: { storage: () => db, externalLabels: () => config.global.externalLabels, lookbackDelta: 5 * 60 * 1000, now: options.now },
+  });
+  const { port } = await web.listen();
+  web.setReady(true);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    api,
+    web,
+    async close() {
+      await web.close(1000);
+      await db.close();
+    },
+  };
+}
+
+/** Generates the dataset and turns it into blocks with promtool; returns the block directory. */
+export function promtoolBlocks(dir: string, dataset: DatasetOptions): string {
+  const promtool = requireProgram('promtool', 'prometheus');
+  const file = join(dir, 'data.om');
+  writeOpenMetrics(file, dataset);
+  const out = join(dir, 'blocks');
+  mkdirSync(out, { recursive: true });
+  const r = runProgram(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', file, out]);
+  if (r.status !== 0) throw new Error(`promtool create-blocks-from failed: ${r.stderr}`);
+  return out;
+}
+
+/** A copy of a block directory (each server needs its own: lock file, WAL). */
+export function copyDir(from: string, to: string): string {
+  cpSync(from, to, { recursive: true });
+  return to;
+}
+
+export interface PrometheusPeer {
+  readonly url: string;
+  readonly proc: RunningProcess;
+  stop(): Promise<void>;
+}
+
+/** Debian's Prometheus on 127.0.0.1 over `dataDir`, with `configYAML`. */
+export async function startPrometheus(dataDir: string, configYAML = 'global: {}\n', extraArgs: readonly string[] = []): Promise<PrometheusPeer> {
+  const bin = requireProgram('prometheus', 'prometheus');
+  const port = await freePort();
+  const cfg = join(dataDir, '..', `prometheus-${port}.yml`);
+  writeFileSync(cfg, configYAML);
+  const proc = startProcess(bin, [
+    `--config.file=${cfg}`,
+    `--storage.tsdb.path=${dataDir}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--storage.tsdb.retention.time=100y',
+    ...extraArgs,
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/-/ready`, 60000, proc);
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
+  return { url, proc, stop: () => proc.stop() };
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** GET `url` (or POST `form` as a urlencoded body). */
+export async function get(url: string, init: { form?: Record<string, string | string[]>; method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  let body: string | undefined;
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.form) {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(init.form)) for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
+    body = p.toString();
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  }
+  const r = await fetch(url, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), body, headers, signal: AbortSignal.timeout(60000) });
+  return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
+}
+
+/** A query string from pairs (repeatable keys). */
+export function qs(params: Record<string, string | readonly string[]>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) for (const x of typeof v === 'string' ? [v] : v) p.append(k, x);
+  return p.toString();
+}
