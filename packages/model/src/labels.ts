@@ -230,6 +230,8 @@ export class LabelsBuilder {
 const FNV_OFFSET_A = 0x811c9dc5;
 const FNV_OFFSET_B = 0x050c5d1f;
 const FNV_PRIME = 0x01000193;
+/** Lane b's multiplier: must be odd, or the low bits of the product collapse. */
+const FNV_PRIME_B = 0x5bd1e995;
 
 /**
  * Hashes `strings[from..to)` into a non-negative 53-bit integer: two independent 32-bit FNV-1a lanes,
@@ -243,10 +245,10 @@ export function hashStrings(strings: readonly string[], from: number, to: number
     for (let j = 0; j < s.length; j++) {
       const c = s.charCodeAt(j);
       a = Math.imul(a ^ c, FNV_PRIME);
-      b = Math.imul(b ^ (c + 0x9e), 0x01000193 ^ 0x2b);
+      b = Math.imul(b ^ c, FNV_PRIME_B);
     }
     a = Math.imul(a ^ 0xff, FNV_PRIME);
-    b = Math.imul(b ^ 0xfe, 0x01000193 ^ 0x2b);
+    b = Math.imul(b ^ 0xfe, FNV_PRIME_B);
   }
   // Final avalanche on lane b so that the low bits we keep are well mixed.
   b ^= b >>> 16;

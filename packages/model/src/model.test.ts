@@ -128,3 +128,10 @@ test('the staleness marker is a NaN told apart from other NaNs', async () => {
   a[0] = STALE_NAN;
   assert.ok(isStaleNaN(a[0]));
 });
+
+test('label hashes spread over their low bits (hash tables key on them)', () => {
+  const low = new Set<number>();
+  for (let i = 0; i < 100000; i++) low.add(Labels.fromFlat(['__name__', 'm', 'i', String(i)]).hash() & 0xfffff);
+  // 100k keys in 2^20 buckets: a uniform hash leaves about 95k distinct values.
+  assert.ok(low.size > 90000, `only ${low.size} distinct low-bit values`);
+});

@@ -95,6 +95,8 @@ export interface RangeInput {
   readonly at: number | null;
   /** The experimental `anchored`/`smoothed` modifier of a range selector, or null. */
   readonly extended: 'anchored' | 'smoothed' | null;
+  /** True when no two series have the same labels. */
+  readonly distinct: boolean;
 }
 
 export class Evaluator {
@@ -398,7 +400,7 @@ export class Evaluator {
         return buf;
       },
     }));
-    return { series: out, range, offset: off, at, extended: vs.anchored ? 'anchored' : vs.smoothed ? 'smoothed' : null };
+    return { series: out, range, offset: off, at, extended: vs.anchored ? 'anchored' : vs.smoothed ? 'smoothed' : null, distinct: true };
   }
 
   /** A subquery evaluated on its own grid, as a range input. */
@@ -420,6 +422,7 @@ export class Evaluator {
     if (start < lower + (this.opts.leftOpen ? 1 : 0)) start += step;
     const child = new Evaluator(makeGrid(start, end, step), this.shared);
     const series: RangeSource[] = [];
+    let distinct = true;
     if (child.n > 0) {
       const v = await child.eval(sq.expr);
       if (v.type === 'scalar') {
@@ -427,11 +430,12 @@ export class Evaluator {
         for (let i = 0; i < child.n; i++) ts[i] = child.time(i);
         series.push(materialized({ labels: Labels.EMPTY, ts, vs: v.values.slice(), dropName: false }));
       } else if (v.type === 'vector') {
+        distinct = v.distinct === true;
         for (const s of v.series) series.push(materialized(stepSeriesToRange(child, s)));
         this.limits.release(totalPresent(v.series));
       }
     }
-    return { series, range, offset: off, at, extended: null };
+    return { series, range, offset: off, at, extended: null, distinct };
   }
 
   /** Top-level `foo[5m]` (instant queries only): the raw samples of each window. */

@@ -137,7 +137,7 @@ async function evalRangeFunction(ev: Evaluator, call: Call, matrixIndex: number)
   }
   if (name === 'absent_over_time') return absentOverTime(ev, call, out);
   // Outputs are distinct when the inputs are and dropping the name cannot make two of them equal.
-  const distinct = delayed || input.series.length < 2 || (arg.kind === 'MatrixSelector' && sameMetadataSources(input.series));
+  const distinct = delayed || input.series.length < 2 || (input.distinct && sameMetadataSources(input.series));
   if (!delayed && !distinct) checkNoSameLabels(out);
   return { type: 'vector', series: out, distinct: !delayed || distinct };
 }
@@ -248,8 +248,7 @@ function mapValues(ev: Evaluator, input: VectorValue, f: (v: number) => number):
   return finishVector(ev, out, keepsDistinct(input));
 }
 
-function scalarOf(ev: Evaluator, values: Float64Array): ScalarValue {
-  void ev;
+function scalarOf(values: Float64Array): ScalarValue {
   return { type: 'scalar', values };
 }
 
@@ -266,7 +265,7 @@ async function evalInstantFunction(ev: Evaluator, call: Call): Promise<EvalValue
     case 'time': {
       const v = ev.f64();
       for (let i = 0; i < n; i++) v[i] = ev.time(i) / 1000;
-      return scalarOf(ev, v);
+      return scalarOf(v);
     }
     case 'pi':
       return ev.scalar(Math.PI);
@@ -284,7 +283,7 @@ async function evalInstantFunction(ev: Evaluator, call: Call): Promise<EvalValue
       const b = (await ev.evalScalar(call.args[1])).values;
       const v = ev.f64();
       for (let i = 0; i < n; i++) v[i] = name === 'min_of' ? Math.min(a[i], b[i]) : Math.max(a[i], b[i]);
-      return scalarOf(ev, v);
+      return scalarOf(v);
     }
     case 'vector': {
       const s = (await ev.evalScalar(call.args[0])).values;
@@ -304,7 +303,7 @@ async function evalInstantFunction(ev: Evaluator, call: Call): Promise<EvalValue
         }
         v[i] = found === 1 ? value : NaN;
       }
-      return scalarOf(ev, v);
+      return scalarOf(v);
     }
     case 'absent': {
       const input = await ev.evalVector(call.args[0]);

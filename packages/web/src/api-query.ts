@@ -157,14 +157,19 @@ function respondQuery(result: QueryResult, form: Form, limit: number, stats: Que
   return { data: w.buffers(), warnings, infos: capAnnotations(result.infos, 'info') };
 }
 
+/** Seconds rounded to nanoseconds, as Go's `Duration.Seconds()` gives them. */
+const ns = (s: number): number => Math.round(s * 1e9) / 1e9;
+
 function statsOf(result: QueryResult, queueSeconds: number, evalSeconds: number): QueryStatsJSON {
+  queueSeconds = ns(queueSeconds);
+  evalSeconds = ns(evalSeconds);
   return {
     evalTotalTime: evalSeconds,
     resultSortTime: 0,
     queryPreparationTime: 0,
     innerEvalTime: evalSeconds,
     execQueueTime: queueSeconds,
-    execTotalTime: queueSeconds + evalSeconds,
+    execTotalTime: ns(queueSeconds + evalSeconds),
     peakSamples: result.stats.peakSamples,
   };
 }

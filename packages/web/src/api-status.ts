@@ -249,7 +249,9 @@ export function statusTSDB(opts: ApiOptions, storage: ApiStorage, r: ApiRequest)
     limit = n;
   }
   if (!storage.head) throw new VigilError('internal', 'this storage has no head to report on');
-  const st = tsdbStatus(storage.head, limit, opts.headChunkCount);
+  let blocksMaxTime: number | undefined;
+  for (const b of storage.blocks ?? []) if (blocksMaxTime === undefined || b.meta.maxTime > blocksMaxTime) blocksMaxTime = b.meta.maxTime;
+  const st = tsdbStatus(storage.head, limit, opts.headChunkCount, blocksMaxTime);
   const list = (l: ReadonlyArray<{ name: string; value: number }>) =>
     '[' + l.map((x) => '{"name":' + goString(x.name) + ',"value":' + x.value + '}').join(',') + ']';
   const h = st.headStats;

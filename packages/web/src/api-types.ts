@@ -13,6 +13,8 @@ import type { Form } from './params.js';
 export interface ApiStorage extends Queryable, ExemplarQuerier {
   /** The head, for `/api/v1/status/tsdb`. */
   readonly head?: Head;
+  /** The persisted blocks (their time ranges show in `/api/v1/status/tsdb` when the head is empty). */
+  readonly blocks?: ReadonlyArray<{ readonly meta: { readonly maxTime: number } }>;
   /** The admin API (`--web.enable-admin-api`): present on an on-disk TSDB. */
   delete?(mint: number, maxt: number, matchers: readonly Matcher[]): Promise<void>;
   cleanTombstones?(): Promise<void>;

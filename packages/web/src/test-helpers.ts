@@ -9,7 +9,7 @@ import { configToYAML, loadConfig, type Config } from '@vigil/scrape';
 import { openDB, type DB } from '@vigil/tsdb';
 import { freePort, requireProgram, runProgram, startProcess, waitForHttp, type RunningProcess } from '@vigil/testkit';
 import { Api } from './api.js';
-import type { ApiOptions } from './api-types.js';
+import type { ApiOptions, ApiStorage } from './api-types.js';
 import { compileCORSOrigin } from './http.js';
 import { WebServer } from './web.js';
 import { writeOpenMetrics, type DatasetOptions } from './testdata.js';
@@ -24,23 +24,39 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A Vigil API server over `dataDir`, in this process, on a free port. */
-export async function startTestServer(
-  dataDir: string,
-  options: { configYAML?: string; apiOptions?: Partial<ApiOptions>; engine?: Engine; routePrefix?: string; enableLifecycle?: boolean; onReload?: () => Promise<void>; now?: () => number } = {},
-): Promise<TestServer> {
-  const db = await openDB(dataDir, { logger: QUIET, compactionInterval: 0 });
+export interface ApiServerOptions {
+  readonly configYAML?: string;
+  readonly apiOptions?: Partial<ApiOptions>;
+  readonly engine?: Engine;
+  readonly routePrefix?: string;
+  readonly enableLifecycle?: boolean;
+  readonly onReload?: () => Promise<void>;
+  readonly onQuit?: () => void;
+  readonly now?: () => number;
+  readonly ready?: boolean;
+  readonly metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly api: Api;
+  readonly web: WebServer;
+  close(): Promise<void>;
+}
+
+/** A Vigil API server over any storage, in this process, on a free port. */
+export async function startApiServer(storage: ApiStorage, options: ApiServerOptions = {}): Promise<ApiServer> {
   const engine = options.engine ?? new Engine();
   const config: Config = loadConfig(options.configYAML ?? '', 'test.yml');
   const api = new Api({
     engine,
-    storage: () => db,
+    storage: () => storage,
     config: () => config,
     configYAML: () => configToYAML(config),
-    flags: { 'storage.tsdb.path': dataDir },
+    flags: { 'storage.tsdb.path': 'data/' },
     buildInfo: { version: '0.0.0-test', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: 'node' },
     runtimeInfo: () => ({ startTime: 1, reloadConfigSuccess: true, lastConfigTime: 1, corruptionCount: 0, storageRetention: '15d' }),
-    dataDir,
+    dataDir: 'data/',
     enableAdmin: false,
     globalURLOptions: { listenAddress: '127.0.0.1:0', hostname: 'localhost' },
     maxConcurrency: 20,
@@ -55,17 +71,29 @@ export async function startTestServer(
     corsOrigin: compileCORSOrigin('.*'),
     enableLifecycle: options.enableLifecycle ?? false,
     onReload: options.onReload,
-    federation: { storage: () => db, externalLabels: () => config.global.externalLabels, lookbackDelta: 5 * 60 * 1000, now: options.now },
+    onQuit: options.onQuit,
+    metrics: options.metrics,
+    federation: { storage: () => storage, externalLabels: () => config.global.externalLabels, lookbackDelta: 5 * 60 * 1000, now: options.now },
   });
   const { port } = await web.listen();
-  web.setReady(true);
+  if (options.ready !== false) web.setReady(true);
   return {
-    url: `http://127.0.0.1:${port}`,
-    db,
+    url: `http://127.0.0.1:${port}${options.routePrefix && options.routePrefix !== '/' ? options.routePrefix : ''}`,
     api,
     web,
+    close: () => web.close(1000),
+  };
+}
+
+/** A Vigil API server over the TSDB in `dataDir`, in this process, on a free port. */
+export async function startTestServer(dataDir: string, options: ApiServerOptions = {}): Promise<TestServer> {
+  const db = await openDB(dataDir, { logger: QUIET, compactionInterval: 0 });
+  const server = await startApiServer(db, { ...options, apiOptions: { dataDir, ...options.apiOptions } });
+  return {
+    ...server,
+    db,
     async close() {
-      await web.close(1000);
+      await server.close();
       await db.close();
     },
   };

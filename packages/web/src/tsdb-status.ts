@@ -58,7 +58,12 @@ function encodedSize(s: string): number {
 /** The number of chunks in the head (open ones and closed ones not yet cut into a block), when it can tell. */
 export type ChunkCounter = () => number;
 
-export function tsdbStatus(head: Head, limit: number, chunkCount: ChunkCounter | undefined): TsdbStatus {
+/**
+ * `blocksMaxTime`: the end of the newest block. An empty head reports it as both its minimum and maximum
+ * time, as Prometheus's head does once it is truncated to the blocks; with no blocks either, Prometheus's
+ * sentinels (MaxInt64, MinInt64).
+ */
+export function tsdbStatus(head: Head, limit: number, chunkCount: ChunkCounter | undefined, blocksMaxTime?: number): TsdbStatus {
   const postings = head.postings;
   const metrics = new TopN(limit);
   const names = new TopN(limit);
@@ -80,15 +85,21 @@ export function tsdbStatus(head: Head, limit: number, chunkCount: ChunkCounter |
     }
     memory.push(name, size);
   }
-  const empty = head.numSeries === 0;
+  const empty = head.numSeries === 0 || !Number.isFinite(head.minTime);
+  let minTime = head.minTime;
+  let maxTime = head.maxTime;
+  if (empty) {
+    const b = blocksMaxTime !== undefined && Number.isFinite(blocksMaxTime);
+    minTime = b ? blocksMaxTime! : 9223372036854775807;
+    maxTime = b ? blocksMaxTime! : -9223372036854775808;
+  }
   return {
     headStats: {
       numSeries: head.numSeries,
       numLabelPairs,
       chunkCount: chunkCount ? chunkCount() : 0,
-      // An empty head reports Prometheus's sentinels: MinTime = MaxInt64, MaxTime = MinInt64.
-      minTime: empty || !Number.isFinite(head.minTime) ? 9223372036854775807 : head.minTime,
-      maxTime: empty || !Number.isFinite(head.maxTime) ? -9223372036854775808 : head.maxTime,
+      minTime,
+      maxTime,
     },
     seriesCountByMetricName: metrics.get(),
     labelValueCountByLabelName: names.get(),

@@ -483,7 +483,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
 
 /**
  * The hash table key of a label set: 30 bits (a small integer for V8) folded from all 53 bits of
- * `Labels.hash()`, whose low bits alone vary too little.
+ * `Labels.hash()`.
  */
 export function hashKey(labels: Labels): number {
   const h = labels.hash();

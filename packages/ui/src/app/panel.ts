@@ -231,11 +231,17 @@ export function createPanel(api: ApiClient, initial: PanelState, hooks: { onChan
         if (gd.ys.length === 0) {
           result.appendChild(el('div', { class: 'empty' }, 'No data queried yet.'));
         } else {
+          performance.mark('vigil:graph-data');
           const g = renderGraph(result, gd, {
             stacked: state.displayMode === 'stacked',
             onZoom: (s, e) => set({ range: Math.max(1000, e - s), endTime: e }, true),
           });
           cleanup = () => g.destroy();
+          // The frame after uPlot's first draw: what the speed check in the browser test measures.
+          requestAnimationFrame(() => {
+            performance.mark('vigil:graph-drawn');
+            performance.measure('vigil:graph-render', 'vigil:graph-data', 'vigil:graph-drawn');
+          });
         }
         done(`Result series: ${gd.ys.length} · step ${step}s`);
       }, fail);

@@ -51,7 +51,7 @@ export function explain(expr: string): ExplainResult {
     },
   });
   const top = tree.topNode.firstChild;
-  if (top === null) return { root: null, errors };
+  if (top === null || top.type.isError || expr.trim() === '') return { root: null, errors };
   return { root: build(expr, top), errors };
 }
 
