@@ -15,6 +15,13 @@ export default async function* reporter(source) {
   const stderrByFile = new Map();
   for await (const event of source) {
     const { type, data } = event;
+    if (type === 'test:stdout' && data.message) {
+      // What a test prints on purpose (skip lists, measured figures, where screenshots went).
+      yield data.message.replace(/^(?=.)/gm, `  [${rel(data.file).split('/').pop()}] `);
+    }
+    if (type === 'test:diagnostic' && data.file && data.nesting > 0) {
+      yield `  [${rel(data.file).split('/').pop()}] ${data.message}\n`;
+    }
     if (type === 'test:stderr' || type === 'test:stdout') {
       const f = data.file ?? '?';
       const buf = (stderrByFile.get(f) ?? '') + (data.message ?? '');

@@ -17,3 +17,9 @@ export {
   type NameEscapingScheme, type AcceptClause,
 } from './negotiate.js';
 export { lintMetrics, type LintProblem } from './lint.js';
+export {
+  PROTOBUF_CONTENT_TYPE, ProtoMetricType, ProtoMetricTypeName, ProtobufError, decodeMetricFamily, decodeMetricFamilies,
+  encodeMetricFamily, encodeMetricFamilies, protoToFamilies, familiesToProto, type ProtoMetricFamily, type ProtoMetric,
+  type ProtoLabelPair, type ProtoGauge, type ProtoCounter, type ProtoSummary, type ProtoQuantile, type ProtoUntyped,
+  type ProtoHistogram, type ProtoBucket, type ProtoBucketSpan, type ProtoExemplar, type ProtoTimestamp,
+} from './protobuf.js';

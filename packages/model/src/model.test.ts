@@ -100,6 +100,15 @@ test('matchers follow Prometheus semantics, regexes fully anchored with . matchi
     [new Matcher('=~', 'a', 'x{2}'), 'xx', true],
     [new Matcher('=~', 'a', 'a{'), 'a{', true],
     [new Matcher('=~', 'a', '\\pLx'), 'éx', true],
+    // Inline flags inside the pattern (RE2 scopes; JavaScript in Node 20 has none).
+    [new Matcher('=~', 'a', '(?i:PRO).*'), 'production', true],
+    [new Matcher('=~', 'a', 'x(?i:a)y'), 'xAy', true],
+    [new Matcher('=~', 'a', 'x(?i:a)y'), 'xAY', false],
+    [new Matcher('=~', 'a', '.*((?i)DUC).*'), 'proDuction', true],
+    [new Matcher('=~', 'a', 'a(?i)b'), 'aB', true],
+    [new Matcher('=~', 'a', 'a(?i)b'), 'AB', false],
+    [new Matcher('=~', 'a', '(?i:[a-c]x)'), 'BX', true],
+    [new Matcher('=~', 'a', '(?i:[^a-c]x)'), 'BX', false],
   ];
   for (const [m, v, want] of cases) assert.equal(m.matches(v), want, `${m} on ${JSON.stringify(v)}`);
   assert.equal(new Matcher('=~', 'a', '.*').matchesEmpty, true);

@@ -4,7 +4,7 @@
  * Prometheus's cardinality errors. Matching signatures are computed once per series; the per-step loop
  * touches only the series present at that step.
  */
-import { type Labels, VigilError } from '@vigil/model';
+import { Labels, VigilError } from '@vigil/model';
 import type { BinaryExpr, BinaryOp, UnaryExpr, VectorMatching } from './ast.js';
 import { type as typeOf } from './ast.js';
 import { dropMetadata, keyForLabels, keyWithoutLabels, labelsKey, mergeSameLabels, sameMetadata } from './eval-labels.js';
@@ -211,39 +211,6 @@ function setOperation(ev: Evaluator, op: 'and' | 'or' | 'unless', lhs: VectorVal
   return finishVector(ev, [...lhs.series, ...filter(rhs.series, rsig, false)]);
 }
 
-/**
- * The cardinality checks of one match group: one-to-one, two "many" series may not match at the same
- * step; many-to-one, two matches at the same step may not give the same output labels.
- */
-function checkGroup(list: Array<{ out: Output; matched: Uint8Array }>, oneToOne: boolean, n: number): void {
-  // One-to-one: all matches of the group compete; many-to-one: those with the same output labels.
-  const byId = new Map<number, Uint8Array[]>();
-  for (const { out, matched } of list) {
-    const id = oneToOne ? 0 : out.labelsId;
-    const masks = byId.get(id);
-    if (masks === undefined) byId.set(id, [matched]);
-    else masks.push(matched);
-  }
-  for (const masks of byId.values()) {
-    if (masks.length < 2) continue;
-    const seen = new Uint8Array(n);
-    for (const m of masks) {
-      for (let i = 0; i < n; i++) {
-        if (m[i] === 0) continue;
-        if (seen[i] === 1) {
-          throw new VigilError(
-            'execution',
-            oneToOne
-              ? 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)'
-              : 'multiple matches for labels: grouping labels must ensure unique matches',
-          );
-        }
-        seen[i] = 1;
-      }
-    }
-  }
-}
-
 /** An output series of a vector/vector operation, with a number shared by outputs with equal labels. */
 interface Output extends StepSeries {
   labelsId: number;
@@ -286,38 +253,61 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
   // Outputs by pair of input series ("many" index, "one" index; fills use their own keys).
   const outputs = new Map<number, Output>();
   const outList: Output[] = [];
-  const labelIds = new Map<string, number>();
+  // Distinct output label sets get distinct ids (by hash, checked for equality).
+  const labelIds = new Map<number, Array<{ labels: Labels; id: number }>>();
+  let nextLabelsId = 0;
   // For many-to-one: the (step, signature) at which each distinct output label set was last produced.
   let producedAt = new Float64Array(64).fill(-1);
   // Per "many" series: the last "one" series it matched and the output it went to.
   const lastOne = new Int32Array(many.length).fill(-2);
   const lastOut: (Output | null)[] = new Array(many.length).fill(null);
 
+  const metaDrop = (!delayed && returnBool) || changesMetricSchema(op);
+  const oneToOne = m.card === 'one-to-one';
+  const matchingSet = new Set(m.matchingLabels);
   const resultMetric = (ls: Labels, rs: Labels): Labels => {
-    let lb = ls.builder();
-    const metaDrop = (!delayed && returnBool) || changesMetricSchema(op);
-    if (metaDrop) lb.del('__name__', '__type__', '__unit__');
-    if (m.card === 'one-to-one') {
-      const cur = lb.labels();
-      lb = (m.on ? cur.keepOnly(m.matchingLabels) : cur.filter((name) => !m.matchingLabels.includes(name))).builder();
+    // One pass over the sorted "many" labels: drop what the operation drops, then splice in the
+    // `group_x` labels from the "one" side (sorted too), without re-sorting.
+    const f = ls.flat;
+    const kept: string[] = [];
+    for (let i = 0; i < f.length; i += 2) {
+      const name = f[i];
+      if (metaDrop && (name === '__name__' || name === '__type__' || name === '__unit__')) continue;
+      if (oneToOne && (m.on ? !matchingSet.has(name) : matchingSet.has(name))) continue;
+      kept.push(name, f[i + 1]);
     }
-    for (const name of m.include) {
-      const v = rs.get(name);
-      if (v !== '') lb.set(name, v);
-      else lb.del(name);
+    if (m.include.length === 0) return kept.length === f.length ? ls : Labels.fromSortedFlat(kept);
+    const inc = includeSorted.map((name) => [name, rs.get(name)] as const);
+    const out: string[] = [];
+    let j = 0;
+    for (let i = 0; i < kept.length; i += 2) {
+      while (j < inc.length && inc[j][0] < kept[i]) {
+        if (inc[j][1] !== '') out.push(inc[j][0], inc[j][1]);
+        j++;
+      }
+      if (j < inc.length && inc[j][0] === kept[i]) {
+        if (inc[j][1] !== '') out.push(inc[j][0], inc[j][1]);
+        j++;
+        continue;
+      }
+      out.push(kept[i], kept[i + 1]);
     }
-    return lb.labels();
+    for (; j < inc.length; j++) if (inc[j][1] !== '') out.push(inc[j][0], inc[j][1]);
+    return Labels.fromSortedFlat(out);
   };
+  const includeSorted = [...new Set(m.include)].sort();
 
   const outputFor = (key: number, ls: Labels, rs: Labels): Output => {
     let o = outputs.get(key);
     if (o === undefined) {
       const labels = resultMetric(ls, rs);
-      const k = labelsKey(labels);
-      let id = labelIds.get(k);
+      const h = labels.hash();
+      let bucket = labelIds.get(h);
+      if (bucket === undefined) labelIds.set(h, (bucket = []));
+      let id = bucket.find((e) => e.labels.equals(labels))?.id;
       if (id === undefined) {
-        id = labelIds.size;
-        labelIds.set(k, id);
+        id = nextLabelsId++;
+        bucket.push({ labels, id });
         if (id >= producedAt.length) {
           const grown = new Float64Array(producedAt.length * 2).fill(-1);
           grown.set(producedAt);
@@ -378,7 +368,7 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
     oneOfSig[oneSig[r]] = r;
   }
   if (!hasFill && uniqueOne) {
-    const matchedBySig = new Map<number, Array<{ out: Output; matched: Uint8Array }>>();
+    const pairOut: Output[] = new Array(many.length);
     for (let l = 0; l < many.length; l++) {
       if (ev.limits.due()) ev.limits.check();
       const sig = manySig[l];
@@ -391,18 +381,11 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
       const lv = ls.values;
       const rv = rs.values;
       const out = outputFor(pairKey(l, r), ls.labels, rs.labels);
+      pairOut[l] = out;
       const ov = out.values;
       const op2 = out.present;
-      let matched: Uint8Array | null = null;
-      if (manyPerSig[sig] > 1) {
-        matched = ev.u8();
-        let list = matchedBySig.get(sig);
-        if (list === undefined) matchedBySig.set(sig, (list = []));
-        list.push({ out, matched });
-      }
       for (let i = 0; i < n; i++) {
         if (lp[i] === 0 || rp[i] === 0) continue;
-        if (matched !== null) matched[i] = 1;
         let fl = lv[i];
         let fr = rv[i];
         if (swapped) {
@@ -423,13 +406,54 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
         op2[i] = 1;
       }
     }
-    for (const list of matchedBySig.values()) checkGroup(list, m.card === 'one-to-one', n);
+    // Cardinality, once per match group: one-to-one, two "many" series may not match at the same step;
+    // many-to-one, two matches of a group at the same step may not give equal output labels.
     const result: StepSeries[] = [];
     const ids = new Set<number>();
     for (const o of outList) {
       if (!o.present.includes(1)) continue;
       result.push(o);
       ids.add(o.labelsId);
+    }
+    const collisions = nextLabelsId < outList.length;
+    if (oneToOne || collisions) {
+      const members = new Map<number, number[]>();
+      for (let l = 0; l < many.length; l++) {
+        const sig = manySig[l];
+        if (manyPerSig[sig] < 2 || pairOut[l] === undefined) continue;
+        let list = members.get(sig);
+        if (list === undefined) members.set(sig, (list = []));
+        list.push(l);
+      }
+      for (const [sig, list] of members) {
+        const rp = one[oneOfSig[sig]].present;
+        const groups = new Map<number, number[]>();
+        for (const l of list) {
+          const id = oneToOne ? 0 : pairOut[l].labelsId;
+          const g = groups.get(id);
+          if (g === undefined) groups.set(id, [l]);
+          else g.push(l);
+        }
+        for (const g of groups.values()) {
+          if (g.length < 2) continue;
+          const seen = new Uint8Array(n);
+          for (const l of g) {
+            const lp = many[l].present;
+            for (let i = 0; i < n; i++) {
+              if (lp[i] === 0 || rp[i] === 0) continue;
+              if (seen[i] === 1) {
+                throw new VigilError(
+                  'execution',
+                  oneToOne
+                    ? 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)'
+                    : 'multiple matches for labels: grouping labels must ensure unique matches',
+                );
+              }
+              seen[i] = 1;
+            }
+          }
+        }
+      }
     }
     return finishVector(ev, result, ids.size === result.length);
   }

@@ -2,7 +2,8 @@
  * Prometheus's own PromQL acceptance scripts, run as they are:
  * - `../shared/conformance/promql/*.test` (Prometheus main, 3.x semantics): every eval must pass, except
  *   evals of native histograms and of experimental features the engine does not implement, which are
- *   skipped with their reason (testscript-skip.ts). Instant evals are also checked in range mode. The
+ *   skipped with their reason (testscript-skip.ts). Instant evals are also checked in range mode and
+ *   with every selector pinned by `@` at five other evaluation times, as the reference harness does. The
  *   scripts assume delayed `__name__` removal; they run again with the default immediate removal, where
  *   only evals that depend on the delayed removal may differ.
  * - `v2.42.0/*.test` (Debian's Prometheus 2.42): run with 3.x semantics. An eval that fails must be
@@ -17,6 +18,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conformanceDir } from '@vigil/testkit';
 import { Engine, type EngineOptions } from './engine.js';
+import { printExpr } from './printer.js';
 import { parseTestScript } from './testscript.js';
 import { type EvalOutcome, runScript } from './testscript-run.js';
 import { skipReason } from './testscript-skip.js';
@@ -62,7 +64,13 @@ const defaultEngine = new Engine(HARNESS);
 for (const file of readdirSync(mainDir).filter((f) => f.endsWith('.test')).sort()) {
   test(`promql conformance: ${file}`, async (t) => {
     const script = parseTestScript(file, readFileSync(join(mainDir, file), 'utf8'));
-    const outcomes = await runScript(script, { engine: mainEngine, newStorage: newConformanceStorage, skip: skipReason, rangeModeCheck: true });
+    const outcomes = await runScript(script, {
+      engine: mainEngine,
+      newStorage: newConformanceStorage,
+      skip: skipReason,
+      rangeModeCheck: true,
+      atModifierCheck: printExpr,
+    });
     await report(t, file, outcomes);
     // The same evals with the engine's default, immediate name removal (what a server runs without
     // Prometheus's feature flag): an eval may differ only where it depends on delayed removal, which

@@ -52,6 +52,12 @@ export interface RunOptions {
    * as the reference harness does (FORMAT.md §7.7).
    */
   readonly rangeModeCheck?: boolean;
+  /**
+   * Also pin every selector and subquery without `@` to the eval time (`@ <t>`) and evaluate the
+   * rewritten query at -10t, 0, t/5, t and 10t: each must give the expected result (FORMAT.md §7.7).
+   * Needs a printer from AST back to PromQL.
+   */
+  readonly atModifierCheck?: (expr: Expr) => string;
 }
 
 export async function runScript(script: TestScript, opts: RunOptions): Promise<EvalOutcome[]> {
@@ -125,12 +131,51 @@ function errText(e: unknown): string {
 }
 
 async function runEval(storage: Storage, cmd: EvalCommand, opts: RunOptions): Promise<string | null> {
+  const why = await runOne(storage, cmd, opts, cmd.expr, cmd.evalTime);
+  if (why !== null || cmd.isRange || opts.atModifierCheck === undefined) return why;
+  for (const [query, t] of atModifierCases(opts.engine, opts.atModifierCheck, cmd.expr, cmd.evalTime)) {
+    const r = await runOne(storage, cmd, opts, query, t);
+    if (r !== null) return `@ modifier check, ${query} at ${t}: ${r}`;
+  }
+  return null;
+}
+
+/** Functions whose result depends on the evaluation time even when their arguments are pinned. */
+const AT_UNSAFE = new Set(['days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'end', 'hour', 'minute', 'month', 'year', 'predict_linear', 'range', 'start', 'step', 'time', 'timestamp']);
+
+/** The reference harness's `@` invariance cases: the query with `@ <t>` everywhere, and the times to run it at. */
+function atModifierCases(engine: Engine, print: (e: Expr) => string, query: string, t: number): Array<[string, number]> {
+  const expr = engine.parse(query);
+  let unsafe = false;
+  inspect(expr, (node, path) => {
+    if (path.some((p) => p.kind === 'SubqueryExpr' && (p.timestamp !== null || p.startOrEnd !== null))) return undefined;
+    switch (node.kind) {
+      case 'VectorSelector':
+      case 'SubqueryExpr':
+        if (node.timestamp === null && node.startOrEnd === null) node.timestamp = t;
+        break;
+      case 'MatrixSelector':
+        if (node.vectorSelector.timestamp === null && node.vectorSelector.startOrEnd === null) node.vectorSelector.timestamp = t;
+        break;
+      case 'Call':
+        if (AT_UNSAFE.has(node.func.name)) unsafe = true;
+        break;
+    }
+    return undefined;
+  });
+  if (unsafe) return [];
+  const pinned = print(expr);
+  const times = t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, Math.trunc(t / 5), t, 10 * t];
+  return times.map((x) => [pinned, x]);
+}
+
+async function runOne(storage: Storage, cmd: EvalCommand, opts: RunOptions, query: string, evalTime: number): Promise<string | null> {
   const expectFail = cmd.headerModifier === 'fail' || cmd.expects.some((e) => e.kind === 'fail');
   let result: QueryResult;
   try {
     result = cmd.isRange
-      ? await opts.engine.rangeQuery(storage, cmd.expr, cmd.start, cmd.end, cmd.step)
-      : await opts.engine.instantQuery(storage, cmd.expr, cmd.evalTime);
+      ? await opts.engine.rangeQuery(storage, query, cmd.start, cmd.end, cmd.step)
+      : await opts.engine.instantQuery(storage, query, evalTime);
   } catch (e) {
     if (!expectFail) return `error evaluating query: ${errText(e)}`;
     if (opts.v2) return null;
@@ -147,22 +192,22 @@ async function runEval(storage: Storage, cmd: EvalCommand, opts: RunOptions): Pr
   if (why !== null || !opts.rangeModeCheck) return why;
   const ordered = cmd.headerModifier === 'ordered' || cmd.expects.some((e) => e.kind === 'ordered');
   if (cmd.isRange || ordered || cmd.expectedString !== undefined || cmd.expectRangeVector) return null;
-  if (/\b(start|end|range|step)\s*\(/.test(cmd.expr)) return null;
+  if (/\b(start|end|range|step)\s*\(/.test(query)) return null;
   let range: QueryResult;
   try {
-    range = await opts.engine.rangeQuery(storage, cmd.expr, cmd.evalTime - 60_000, cmd.evalTime + 60_000, 60_000);
+    range = await opts.engine.rangeQuery(storage, query, evalTime - 60_000, evalTime + 60_000, 60_000);
   } catch (e) {
     return `range mode: error evaluating query: ${errText(e)}`;
   }
   if (range.value.resultType !== 'matrix') return `range mode: expected a matrix, got ${range.value.resultType}`;
   const samples: Array<{ labels: Labels; t: number; v: number }> = [];
   for (const s of range.value.series) {
-    const i = s.timestamps.indexOf(cmd.evalTime);
-    if (i >= 0) samples.push({ labels: s.labels, t: cmd.evalTime, v: s.values[i] });
+    const i = s.timestamps.indexOf(evalTime);
+    if (i >= 0) samples.push({ labels: s.labels, t: evalTime, v: s.values[i] });
   }
   const mid: QueryValue =
     result.value.resultType === 'scalar'
-      ? { resultType: 'scalar', t: cmd.evalTime, v: samples.length > 0 ? samples[0].v : NaN }
+      ? { resultType: 'scalar', t: evalTime, v: samples.length > 0 ? samples[0].v : NaN }
       : { resultType: 'vector', samples };
   const r = compareResult(cmd, mid);
   return r === null ? null : `range mode: ${r}`;

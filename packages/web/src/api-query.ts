@@ -143,7 +143,10 @@ async function runQuery(
 
 function timeoutParam(form: Form): number | undefined {
   if (form.get('timeout') === '') return undefined;
-  return durationParam(form, 'timeout');
+  const t = durationParam(form, 'timeout');
+  // A deadline already passed: the query times out before it starts.
+  if (t <= 0) throw new VigilError('timeout', 'query timed out in query queue');
+  return t;
 }
 
 function respondQuery(result: QueryResult, form: Form, limit: number, stats: QueryStatsJSON | undefined): ApiResult {

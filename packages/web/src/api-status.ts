@@ -46,7 +46,7 @@ function targetJSON(t: Target, pool: string, opts: ApiOptions): string {
     ',"globalUrl":' + goString(globalURL(t.url, opts.globalURLOptions)) +
     ',"lastError":' + goString(t.lastError) +
     ',"lastScrape":' + goTime(t.lastScrape) +
-    ',"lastScrapeDuration":' + goNumber(t.lastScrapeDuration) +
+    ',"lastScrapeDuration":' + goNumber(Math.round(t.lastScrapeDuration * 1e9) / 1e9) +
     ',"health":' + goString(t.health) +
     ',"scrapeInterval":' + goString(formatDurationLabel(t, '__scrape_interval__')) +
     ',"scrapeTimeout":' + goString(formatDurationLabel(t, '__scrape_timeout__')) +
@@ -219,7 +219,7 @@ export function runtimeInfo(opts: ApiOptions): ApiResult {
     ',"hostname":' + goString(hostname()) +
     ',"serverTime":' + goTime(now) +
     ',"reloadConfigSuccess":' + (info.reloadConfigSuccess ? 'true' : 'false') +
-    ',"lastConfigTime":' + goTime(info.lastConfigTime) +
+    ',"lastConfigTime":' + goTime(Math.floor(info.lastConfigTime / 1000) * 1000) +
     ',"corruptionCount":' + info.corruptionCount +
     ',"goroutineCount":' + handles +
     ',"GOMAXPROCS":' + availableParallelism() +

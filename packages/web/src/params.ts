@@ -168,9 +168,11 @@ function daysIn(year: number, month: number): number {
 export function parseTime(s: string): number | undefined {
   if (FLOAT.test(s)) {
     const f = Number(s);
-    if (!Number.isFinite(f)) return undefined;
     const whole = Math.trunc(f);
-    return whole * 1000 + roundHalfAway((f - whole) * 1000);
+    const ms = whole * 1000 + roundHalfAway((f - whole) * 1000);
+    // Beyond int64 milliseconds Go's conversion is undefined; refuse rather than guess.
+    if (!(Math.abs(ms) <= 9223372036854775807)) return undefined;
+    return ms;
   }
   const m = RFC3339.exec(s);
   if (m) {

@@ -49,6 +49,8 @@ const CASES: Case[] = [
   { name: 'scalar result', path: q('scalar(sum(app_build_info))') },
   { name: 'scalar with a fractional time', path: `/api/v1/query?${qs({ query: 'time()', time: T + '.5' })}` },
   { name: 'string result', path: q('"hello"') },
+  { name: 'vector at a time with milliseconds (trailing zeros kept)', path: `/api/v1/query?${qs({ query: 'app_build_info{job="job-0"}', time: T + '.25' })}` },
+  { name: 'range with milliseconds in start and step', path: `/api/v1/query_range?${qs({ query: 'sum(app_build_info)', start: S + '.1', end: E, step: '60.5' })}` },
   { name: 'absent', path: q('absent(nonexistent_metric{job="x"})') },
   { name: 'empty result', path: q('up') },
   { name: 'RFC 3339 time', path: `/api/v1/query?${qs({ query: 'time()', time: '2023-11-15T00:30:07.25Z' })}` },
@@ -255,4 +257,72 @@ describe('HTTP API against Prometheus 2.42 on the same blocks', () => {
       else for (const d of [vd, pd]) for (const x of Object.values(d)) assert.equal(typeof x, 'string');
     }
   });
+});
+
+/**
+ * The requests Grafana's Prometheus data source sends (its backend client, `pkg/promlib/client`): queries
+ * as POST form bodies (times and step as float seconds), resource calls POST first and retried as GET on
+ * 405/400 with the body moved to the URL, GET-only endpoints as GET. Each gets the same answer from both.
+ */
+describe("Grafana's requests get Prometheus's answers", () => {
+  const dir = tempDir('vigil-web-grafana-');
+  let vigil: TestServer;
+  let prom: PrometheusPeer;
+  const headers = { 'User-Agent': 'Grafana/11.3.0', 'Accept-Encoding': 'gzip', 'X-Grafana-Org-Id': '1' };
+
+  before(async () => {
+    const blocks = promtoolBlocks(dir.path, SMALL_DATASET);
+    vigil = await startTestServer(copyDir(blocks, join(dir.path, 'vigil')));
+    prom = await startPrometheus(copyDir(blocks, join(dir.path, 'prometheus')));
+  });
+
+  after(async () => {
+    await prom?.stop();
+    await vigil?.close();
+    dir.cleanup();
+  });
+
+  /** Grafana's `QueryResource`: POST with the form body; on 405 or 400, GET with the body in the URL. */
+  async function resource(base: string, path: string, body: Record<string, string | string[]>, getOnly = false): Promise<Answer & { method: string }> {
+    const params = qs(body);
+    if (!getOnly) {
+      const r = await get(base + path, { form: body, headers });
+      if (r.status !== 405 && r.status !== 400) return { ...r, method: 'POST' };
+    }
+    const r = await get(base + path + (params ? '?' + params : ''), { headers });
+    return { ...r, method: 'GET' };
+  }
+
+  const RANGE = { start: S, end: E };
+  const calls: Array<{ name: string; path: string; body: Record<string, string | string[]>; getOnly?: boolean; numbers?: boolean; method: string }> = [
+    { name: 'health check: 1+1 instant', path: '/api/v1/query', body: { query: '1+1', time: T }, method: 'POST' },
+    { name: 'range query', path: '/api/v1/query_range', body: { query: 'sum by (job) (rate(http_requests_total[5m]))', start: S, end: E, step: '30' }, numbers: true, method: 'POST' },
+    { name: 'range query with a timeout', path: '/api/v1/query_range', body: { query: 'app_memory_bytes', start: S, end: E, step: '60', timeout: '60s' }, method: 'POST' },
+    { name: 'instant query', path: '/api/v1/query', body: { query: 'topk(2, app_memory_bytes)', time: T }, method: 'POST' },
+    { name: 'exemplars', path: '/api/v1/query_exemplars', body: { query: 'http_requests_total', ...RANGE }, method: 'POST' },
+    { name: 'label names', path: '/api/v1/labels', body: RANGE, method: 'POST' },
+    { name: 'label names for a selector', path: '/api/v1/labels', body: { 'match[]': 'http_requests_total', ...RANGE }, method: 'POST' },
+    { name: 'metric names', path: '/api/v1/label/__name__/values', body: RANGE, method: 'GET' },
+    { name: 'label values for a selector (POST refused, GET retried)', path: '/api/v1/label/job/values', body: { 'match[]': 'app_build_info', ...RANGE }, method: 'GET' },
+    { name: 'series', path: '/api/v1/series', body: { 'match[]': 'app_build_info{job="job-1"}', ...RANGE }, method: 'POST' },
+    { name: 'metadata', path: '/api/v1/metadata', body: {}, getOnly: true, method: 'GET' },
+    { name: 'build info', path: '/api/v1/status/buildinfo', body: {}, getOnly: true, method: 'GET' },
+  ];
+
+  for (const c of calls) {
+    it(c.name, async () => {
+      const [v, p] = await Promise.all([resource(vigil.url, c.path, c.body, c.getOnly), resource(prom.url, c.path, c.body, c.getOnly)]);
+      assert.equal(v.method, c.method, 'the method that got the answer');
+      assert.equal(v.method, p.method);
+      assert.equal(v.status, p.status, v.body.slice(0, 300));
+      assert.equal(v.status, 200);
+      if (c.path.endsWith('buildinfo')) {
+        assert.deepEqual(Object.keys(JSON.parse(v.body).data), Object.keys(JSON.parse(p.body).data));
+      } else if (c.numbers) {
+        sameNumbers(JSON.parse(v.body), JSON.parse(p.body));
+      } else {
+        assert.equal(v.body, p.body);
+      }
+    });
+  }
 });

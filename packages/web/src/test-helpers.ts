@@ -11,7 +11,7 @@ import { freePort, requireProgram, runProgram, startProcess, waitForHttp, type R
 import { Api } from './api.js';
 import type { ApiOptions, ApiStorage } from './api-types.js';
 import { compileCORSOrigin } from './http.js';
-import { WebServer } from './web.js';
+import { WebServer, normalizePrefix } from './web.js';
 import { writeOpenMetrics, type DatasetOptions } from './testdata.js';
 
 const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
@@ -78,7 +78,7 @@ export async function startApiServer(storage: ApiStorage, options: ApiServerOpti
   const { port } = await web.listen();
   if (options.ready !== false) web.setReady(true);
   return {
-    url: `http://127.0.0.1:${port}${options.routePrefix && options.routePrefix !== '/' ? options.routePrefix : ''}`,
+    url: `http://127.0.0.1:${port}${normalizePrefix(options.routePrefix ?? '/') === '/' ? '' : normalizePrefix(options.routePrefix ?? '/')}`,
     api,
     web,
     close: () => web.close(1000),

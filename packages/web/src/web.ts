@@ -109,7 +109,13 @@ export class WebServer {
     const { host, port } = parseListenAddress(this.opts.listenAddress);
     const readTimeout = this.opts.readTimeoutMs ?? 0;
     const server = createServer(
-      { requestTimeout: readTimeout, headersTimeout: readTimeout > 0 ? Math.min(60_000, readTimeout) : 60_000, keepAliveTimeout: 65_000 },
+      {
+        requestTimeout: readTimeout,
+        headersTimeout: readTimeout > 0 ? Math.min(60_000, readTimeout) : 60_000,
+        keepAliveTimeout: 65_000,
+        // Go's http.DefaultMaxHeaderBytes: long GET queries fit.
+        maxHeaderSize: 1 << 20,
+      },
       (req, res) => {
         void this.serve(req, res);
       },
@@ -124,7 +130,9 @@ export class WebServer {
         socket.destroy();
         return;
       }
-      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
     });
     this.server = server;
     return new Promise((resolve, reject) => {
@@ -166,6 +174,24 @@ export class WebServer {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const start = performance.now();
     let handler = '';
+    let bytes = 0;
+    if (this.opts.httpMetrics) {
+      // Count the body bytes for vigil_http_response_size_bytes.
+      const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+      const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+      const count = (chunk: unknown) => {
+        if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk);
+        else if (chunk instanceof Uint8Array) bytes += chunk.length;
+      };
+      res.write = ((chunk: unknown, ...rest: unknown[]) => {
+        count(chunk);
+        return write(chunk, ...rest);
+      }) as typeof res.write;
+      res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+        if (typeof chunk !== 'function') count(chunk);
+        return end(chunk, ...rest);
+      }) as typeof res.end;
+    }
     try {
       const url = req.url ?? '/';
       const qi = url.indexOf('?');
@@ -199,10 +225,7 @@ export class WebServer {
       else res.destroy();
     } finally {
       if (handler !== '' && this.opts.httpMetrics) {
-        const done = () => {
-          const bytes = Number(res.getHeader('Content-Length') ?? 0);
-          this.opts.httpMetrics!.observe(handler, res.statusCode, (performance.now() - start) / 1000, bytes);
-        };
+        const done = () => this.opts.httpMetrics!.observe(handler, res.statusCode, (performance.now() - start) / 1000, bytes);
         if (res.writableFinished || res.destroyed) done();
         else res.once('close', done);
       }

@@ -53,10 +53,9 @@ const flags: FlagSpec[] = [
   { name: 'log.level', type: 'string', default: 'info', help: 'Only log messages with the given severity or above. One of: [debug, info, warn, error]' },
   { name: 'log.format', type: 'string', default: 'logfmt', help: 'Output format of log messages. One of: [logfmt, json]' },
   { name: ALL_IN_ONE_FLAG, type: 'bool', hidden: true, help: 'Built-in configuration with the embedded exporters (what `vigil` with no subcommand runs).' },
+  { name: 'all-in-one.node-exporter.listen-address', type: 'string', default: '127.0.0.1:9100', hidden: true, help: 'Where the all-in-one default runs the embedded node exporter.' },
 ];
 
-/** Where the embedded node exporter listens in the all-in-one default. */
-export const NODE_EXPORTER_ADDRESS = '127.0.0.1:9100';
 
 /** The built-in configuration of the all-in-one default: the server itself and the embedded exporters. */
 export function builtInConfigYAML(selfAddress: string, metricsPath: string, nodeExporter: string | undefined): string {
@@ -106,7 +105,7 @@ function nodeExporterLogger(log: Logger): (level: 'debug' | 'info' | 'warn' | 'e
 function flagsMap(f: ParsedFlags): Record<string, string> {
   const out: Record<string, string> = {};
   for (const spec of flags) {
-    if (spec.name === ALL_IN_ONE_FLAG) continue;
+    if (spec.name.startsWith(ALL_IN_ONE_FLAG)) continue;
     out[spec.name] = f.raw.get(spec.name) ?? '';
   }
   return out;
@@ -132,6 +131,7 @@ export const serverCommand: Command = {
       write: (line) => ctx.stderr.write(line),
     });
     const allInOne = f.bool(ALL_IN_ONE_FLAG) && !f.given.has('config.file');
+    const NODE_EXPORTER_ADDRESS = f.string('all-in-one.node-exporter.listen-address');
     const configFile = f.string('config.file');
     const dataDir = f.string('storage.tsdb.path');
     const listenAddress = f.string('web.listen-address');

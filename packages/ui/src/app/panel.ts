@@ -234,7 +234,7 @@ export function createPanel(api: ApiClient, initial: PanelState, hooks: { onChan
           performance.mark('vigil:graph-data');
           const g = renderGraph(result, gd, {
             stacked: state.displayMode === 'stacked',
-            onZoom: (s, e) => set({ range: Math.max(1000, e - s), endTime: e }, true),
+            onZoom: (s, e) => set({ range: Math.max(1000, Math.round((e - s) / 1000) * 1000), endTime: Math.round(e / 1000) * 1000 }, true),
           });
           cleanup = () => g.destroy();
           // The frame after uPlot's first draw: what the speed check in the browser test measures.

@@ -1,6 +1,7 @@
 /** Configuration, flags, runtime & build information, TSDB status, and the metrics explorer. */
 import type { ApiClient, NameCount } from '../lib/api.js';
 import { tokenizeYaml } from '../lib/yaml-tokens.js';
+import { filterMetrics, metadataFor } from '../lib/explorer.js';
 import { el, errorBox, loading, replace } from './dom.js';
 
 type Cleanup = () => void;
@@ -115,8 +116,7 @@ export function explorerPage(root: HTMLElement, api: ApiClient, queryPath: strin
       const list = el('div', { class: 'scroll' });
       const count = el('div', { class: 'muted' });
       const draw = () => {
-        const f = filter.value.toLowerCase();
-        const rows = names.filter((n) => n.toLowerCase().includes(f) || (meta[n]?.[0]?.help ?? '').toLowerCase().includes(f));
+        const rows = filterMetrics(names, meta, filter.value);
         count.textContent = `${rows.length} of ${names.length} metrics`;
         replace(
           list,
@@ -128,13 +128,13 @@ export function explorerPage(root: HTMLElement, api: ApiClient, queryPath: strin
               'tbody',
               null,
               ...rows.slice(0, 2000).map((n) => {
-                const m = meta[n]?.[0];
+                const m = metadataFor(meta, n);
                 const params = new URLSearchParams({ 'g0.expr': n, 'g0.tab': '1' });
                 return el(
                   'tr',
                   null,
                   el('td', null, el('a', { href: `${queryPath}?${params}`, 'data-nav': '' }, n)),
-                  el('td', null, m ? el('span', { class: `badge type-${m.type}` }, m.type) : ''),
+                  el('td', null, m ? el('span', { class: `badge type-${m.type}`, title: m.family === n ? null : `of ${m.family}` }, m.type) : ''),
                   el('td', { class: 'help' }, m?.help ?? ''),
                 );
               }),
