@@ -1,8 +1,8 @@
 /**
  * Prometheus regular expressions are Go RE2, fully anchored, with `.` matching newlines (3.x). JavaScript's
  * engine reads most of RE2 as is; this module rewrites the rest (escaped punctuation, `(?P<name>`, POSIX
- * classes, `\z`, `\A`, `\pL`, leading `(?i)`, literal braces) so that a pattern a user copied from a
- * Prometheus config means the same thing here.
+ * classes, `\z`, `\A`, `\pL`, leading `(?i)`, inline `(?i:...)` scopes, literal braces) so that a
+ * pattern a user copied from a Prometheus config means the same thing here.
  */
 import { VigilError } from './errors.js';
 
