@@ -10,6 +10,7 @@
 import {
   ProtoMetricType, type ProtoMetric, type ProtoMetricFamily,
 } from '@vigil/exposition';
+import { INTERN_MAX_LENGTH, intern } from './intern.js';
 
 /** Metric types, numbered as `io.prometheus.client.MetricType`. */
 export const Kind = {
@@ -248,7 +249,10 @@ export function familyFromProto(f: ProtoMetricFamily): ParsedFamily {
   const metrics: ParsedMetric[] = [];
   for (const m of f.metric ?? []) {
     const labels: string[] = [];
-    for (const l of m.label ?? []) labels.push(l.name ?? '', l.value ?? '');
+    for (const l of m.label ?? []) {
+      const v = l.value ?? '';
+      labels.push(intern(l.name ?? ''), v.length <= INTERN_MAX_LENGTH ? intern(v) : v);
+    }
     const pm: ParsedMetric = { labels, field: -1, value: 0, count: 0, points: undefined, timestampMs: m.timestampMs, extra: hasExtra(m) ? m : undefined };
     const wanted = KIND_FIELD[type] ?? '';
     const present = m.gauge ? 'gauge' : m.counter ? 'counter' : m.summary ? 'summary' : m.untyped ? 'untyped' : m.histogram ? 'histogram' : '';

@@ -11,7 +11,7 @@
  * front and stops at the first live group. Everything is synchronous: a push is checked and applied in
  * one step, so the order of requests is the order of effects.
  */
-import { FamilyBlock, Kind, sanitizedLabels, sanitizeLabels, seriesHash, type ParsedFamily } from './family.js';
+import { FamilyBlock, Kind, sanitizedLabels, sanitizeLabels, type ParsedFamily } from './family.js';
 import { checkPush, type OwnFamily } from './consistency.js';
 import { goQuote, protoTextMetric } from './go-format.js';
 import { groupingKey } from './grouping.js';
@@ -343,6 +343,11 @@ export class MetricStore {
       return x.length - y.length;
     });
     return out;
+  }
+
+  /** Sizes of the indexes (for tests: nothing must outlive the groups that put it there). */
+  indexSizes(): { families: number; seriesKeys: number; identities: number } {
+    return { families: this.families.size, seriesKeys: this.series.size, identities: this.identities.size };
   }
 
   /** Total number of series exposed from pushes (push time series included). */

@@ -14,6 +14,7 @@
  */
 import { goQuote, goQuoteByte, goQuoteBytes } from './go-format.js';
 import { Kind, type ParsedFamily, type ParsedMetric } from './family.js';
+import { INTERN_MAX_LENGTH, intern } from './intern.js';
 
 export class TextParseError extends Error {
   readonly line: number;
@@ -148,6 +149,11 @@ class Parser {
     this.b = b;
   }
 
+  /** The current byte (a call, so that the compiler does not narrow it across reads). */
+  private at(): number {
+    return this.cur;
+  }
+
   private fail(msg: string): never {
     throw new TextParseError(this.line, msg);
   }
@@ -168,9 +174,7 @@ class Parser {
   }
 
   private token(): string {
-    let s = '';
-    for (let i = this.tokenStart; i < this.tokenEnd; i++) s += String.fromCharCode(this.b[i]);
-    return s;
+    return String.fromCharCode.apply(null, this.b.subarray(this.tokenStart, this.tokenEnd) as unknown as number[]);
   }
 
   /** A token that may hold UTF-8 (values, help): decoded, invalid sequences replaced. */
@@ -192,7 +196,7 @@ class Parser {
     do this.read();
     while (this.cur !== EOF && cont(this.cur));
     this.tokenEnd = this.cur === EOF ? this.pos : this.pos - 1;
-    const name = this.token();
+    const name = intern(this.token());
     if (this.cur === EOF) this.eof();
     return name;
   }
@@ -258,7 +262,7 @@ class Parser {
     if (!isBlank(this.cur)) this.fail('invalid metric name in comment');
     this.setCurrentFamily(name);
     if (this.skipBlankTab() === EOF) this.eof();
-    if (this.cur === LF) return;
+    if (this.at() === LF) return;
     if (keyword === 'HELP') {
       if (this.mf.help !== undefined) this.fail(`second HELP line for metric name ${goQuote(this.mf.name)}`);
       this.mf.help = this.readUntilNewline(true);
@@ -347,7 +351,7 @@ class Parser {
       }
       // The value.
       if (this.skipBlankTab() === EOF) this.eof();
-      if (this.cur !== 0x22) this.fail(`expected '"' at start of label value, found ${goQuoteByte(this.cur)}`);
+      if (this.at() !== 0x22) this.fail(`expected '"' at start of label value, found ${goQuoteByte(this.cur)}`);
       const value = this.labelValue();
       if (listed) labels[labels.length - 1] = value;
       if (complex) {
@@ -360,9 +364,10 @@ class Parser {
           this.sigLabels.push(name, value);
         }
       }
-      if (this.skipBlankTab() === EOF) this.eof();
-      if (this.cur === 0x2c) continue;
-      if (this.cur === 0x7d) {
+      const next = this.skipBlankTab();
+      if (next === EOF) this.eof();
+      if (next === 0x2c) continue;
+      if (next === 0x7d) {
         if (this.skipBlankTab() === EOF) this.eof();
         return;
       }
@@ -395,7 +400,8 @@ class Parser {
     }
     const raw = plain ? this.b.subarray(start, this.pos - 1) : Uint8Array.from(bytes);
     try {
-      return utf8.decode(raw);
+      const v = utf8.decode(raw);
+      return v.length <= INTERN_MAX_LENGTH ? intern(v) : v;
     } catch {
       return this.fail(`invalid label value ${goQuoteBytes(raw, 0, raw.length)}`);
     }
