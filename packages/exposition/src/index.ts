@@ -3,7 +3,7 @@ export {
   writeFamilies, ExpositionWriter, formatTextValue, formatOpenMetricsValue, formatValue, formatName, formatLabelPair,
   formatSeries, textTypeName, type ExpositionFormat,
 } from './writer.js';
-export { EntryType, type ExpositionParser } from './parser.js';
+export { EntryType, seriesHash, type ExpositionParser } from './parser.js';
 export { ParseError } from './parse-error.js';
 export { TextParser, type TextParserOptions } from './text-parser.js';
 export { OpenMetricsParser, type OpenMetricsParserOptions } from './om-parser.js';

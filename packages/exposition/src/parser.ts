@@ -20,6 +20,22 @@ export interface ExpositionParser {
   // After Series:
   /** The series as written in the input, e.g. `http_requests_total{code="200"}`: a cache key. */
   series(): string;
+  /** True when the series text equals `key` (compared in place: no string is made). */
+  seriesIs(key: string): boolean;
+  /** `seriesHash(series())`, computed in place: no string is made. */
+  seriesHash(): number;
+  /**
+   * Names the series text (as `series()` gave it for an earlier line, e.g. in the previous scrape) that the
+   * next sample line is expected to start with. When it does, the parser may check the line by comparing it
+   * with `key` instead of scanning its label set again, and sets `seriesMatched`; the label accessors still
+   * work (the label set is scanned when one of them is called). Applies to the next sample line only.
+   *
+   * `keyBytes` (at `keyOffset`) may hold the key's bytes, one per character (ASCII keys only): a parser
+   * that was given its input's bytes (`TextParserOptions.bytes`) then compares four bytes at a time.
+   */
+  expectSeries(key: string, keyBytes?: DataView, keyOffset?: number): void;
+  /** True when the current sample's series text is the one given to `expectSeries` (known without a string). */
+  readonly seriesMatched: boolean;
   /** The sample's metric name (`http_requests_total`, `latency_bucket`). */
   metricName(): string;
   /** The sample value. */
@@ -142,6 +158,26 @@ export function formatOpenMetricsFloat(v: number): string {
   return s + '.0';
 }
 
+/** 30-bit FNV-1a over the UTF-16 code units of `text[start,end)` (small enough to stay a V8 small integer). */
+function hashRange(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
+
+/** The hash a parser's `seriesHash()` gives for a line whose series text is `series`. */
+export function seriesHash(series: string): number {
+  return hashRange(series, 0, series.length);
+}
+
+/** True when `a` at `i` and `b` at `j` hold the same `n` bytes (both ranges in bounds). */
+export function bytesEqual(a: DataView, i: number, b: DataView, j: number, n: number): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (a.getUint32(i + k) !== b.getUint32(j + k)) return false;
+  for (; k < n; k++) if (a.getUint8(i + k) !== b.getUint8(j + k)) return false;
+  return true;
+}
+
 /** Code shared by both parsers: the offsets of the current entry and the accessors that read them. */
 export abstract class BaseParser implements ExpositionParser {
   protected readonly text: string;
@@ -183,10 +219,24 @@ export abstract class BaseParser implements ExpositionParser {
   protected famType = T_UNKNOWN;
   /** Suffix of the current sample relative to its family name (S_*). */
   protected suffix = S_NONE;
+  /** The series text the next sample line is expected to start with ('' for none), and its bytes if given. */
+  protected expectedSeries = '';
+  protected expectedBytes: DataView | null = null;
+  protected expectedOffset = 0;
+  seriesMatched = false;
+  /**
+   * Where the current sample's label set starts (just after `{`) when it was matched by `expectSeries` and
+   * not scanned yet; -1 otherwise. The label accessors scan it first.
+   */
+  protected pendingLabels = -1;
 
-  constructor(text: string) {
+  /** The input's bytes when it is their ASCII decoding (one byte per character), for word-wide comparisons. */
+  protected readonly view: DataView | null;
+
+  constructor(text: string, bytes?: Uint8Array) {
     this.text = text;
     this.end = text.length;
+    this.view = bytes !== undefined && bytes.length === text.length ? new DataView(bytes.buffer, bytes.byteOffset, bytes.length) : null;
   }
 
   abstract next(): number;
@@ -423,7 +473,12 @@ export abstract class BaseParser implements ExpositionParser {
     const text = this.text;
     const a = this.nameStart;
     const b = this.famStart;
-    for (let i = 0; i < fl; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+    const view = this.view;
+    if (view !== null) {
+      if (!bytesEqual(view, a, view, b, fl)) return false;
+    } else {
+      for (let i = 0; i < fl; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+    }
     return suffix === '' || text.startsWith(suffix, a + fl);
   }
 
@@ -465,10 +520,34 @@ export abstract class BaseParser implements ExpositionParser {
       : this.text.slice(this.metaNameStart, this.metaNameEnd);
   }
 
+  /** Scans the label set of a sample matched by `expectSeries` (only the text format matches that way). */
+  protected scanPendingLabels(): void {
+    this.pendingLabels = -1;
+  }
+
   // ---- accessors ----
 
   series(): string {
     return this.text.slice(this.seriesStart, this.seriesEnd);
+  }
+
+  seriesIs(key: string): boolean {
+    const start = this.seriesStart;
+    const n = this.seriesEnd - start;
+    if (key.length !== n) return false;
+    const text = this.text;
+    for (let i = 0; i < n; i++) if (text.charCodeAt(start + i) !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  seriesHash(): number {
+    return hashRange(this.text, this.seriesStart, this.seriesEnd);
+  }
+
+  expectSeries(key: string, keyBytes?: DataView, keyOffset = 0): void {
+    this.expectedSeries = key;
+    this.expectedBytes = keyBytes ?? null;
+    this.expectedOffset = keyOffset;
   }
 
   metricName(): string {
@@ -476,14 +555,17 @@ export abstract class BaseParser implements ExpositionParser {
   }
 
   labelCount(): number {
+    if (this.pendingLabels >= 0) this.scanPendingLabels();
     return this.nLabels;
   }
 
   labelName(i: number): string {
+    if (this.pendingLabels >= 0) this.scanPendingLabels();
     return this.labelNameAt(i * L);
   }
 
   labelValue(i: number): string {
+    if (this.pendingLabels >= 0) this.scanPendingLabels();
     return this.labelValueAt(i * L);
   }
 
@@ -501,6 +583,7 @@ export abstract class BaseParser implements ExpositionParser {
   }
 
   private buildLabels(full: boolean): Labels {
+    if (this.pendingLabels >= 0) this.scanPendingLabels();
     const flat: string[] = full ? [METRIC_NAME, this.metricName()] : [];
     const t = this.famType;
     const normalise = full && (t === T_HISTOGRAM || t === T_SUMMARY);

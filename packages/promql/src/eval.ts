@@ -392,14 +392,9 @@ export class Evaluator {
     const mint = (at ?? g.start) - off - range - (vs.anchored || vs.smoothed ? lookback : 0) + (this.opts.leftOpen ? 1 : 0);
     const maxt = (at ?? g.end) - off + (vs.smoothed ? lookback : 0);
     const series = this.select(vs, mint, maxt);
-    const out: RangeSource[] = series.map((s) => ({
-      labels: s.labels,
-      dropName: false,
-      load(buf: SampleBuffer): Samples {
-        decode(s, mint, maxt, buf, false);
-        return buf;
-      },
-    }));
+    const window: SampleWindow = { mint, maxt };
+    const out: RangeSource[] = new Array(series.length);
+    for (let i = 0; i < series.length; i++) out[i] = new SelectedSeries(series[i], window);
     return { series: out, range, offset: off, at, extended: vs.anchored ? 'anchored' : vs.smoothed ? 'smoothed' : null, distinct: true };
   }
 
@@ -457,6 +452,30 @@ function firstIndexAfter(ts: Float64Array, len: number, x: number): number {
   let i = 0;
   while (i < len && ts[i] <= x) i++;
   return i;
+}
+
+interface SampleWindow {
+  readonly mint: number;
+  readonly maxt: number;
+}
+
+/** A selected series as a range source: decoded on `load` (one small object per series, no closure). */
+class SelectedSeries implements RangeSource {
+  readonly labels: Labels;
+  readonly dropName = false;
+  private readonly series: Series;
+  private readonly window: SampleWindow;
+
+  constructor(series: Series, window: SampleWindow) {
+    this.labels = series.labels;
+    this.series = series;
+    this.window = window;
+  }
+
+  load(buf: SampleBuffer): Samples {
+    decode(this.series, this.window.mint, this.window.maxt, buf, false);
+    return buf;
+  }
 }
 
 function materialized(s: RangeSeries): RangeSource {
@@ -531,6 +550,12 @@ function stepSeriesToRange(ev: Evaluator, s: StepSeries): RangeSeries {
  */
 function decode(s: Series, mint: number, maxt: number, buf: SampleBuffer, keepStale: boolean): void {
   buf.reset();
+  if (s.readSamples !== undefined) {
+    // The storage's batch read: no iterator per series.
+    s.readSamples(mint, maxt, buf);
+    if (!keepStale) dropStaleMarkers(buf);
+    return;
+  }
   const it = s.iterator();
   if (!it.seek(mint)) return;
   do {
@@ -540,4 +565,22 @@ function decode(s: Series, mint: number, maxt: number, buf: SampleBuffer, keepSt
     if (!keepStale && v !== v && isStaleNaN(v)) continue;
     buf.push(t, v);
   } while (it.next());
+}
+
+/** Removes staleness markers from `buf` in place. */
+function dropStaleMarkers(buf: SampleBuffer): void {
+  const ts = buf.ts;
+  const vs = buf.vs;
+  const n = buf.length;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vs[i];
+    if (v !== v && isStaleNaN(v)) continue;
+    if (w !== i) {
+      ts[w] = ts[i];
+      vs[w] = v;
+    }
+    w++;
+  }
+  buf.length = w;
 }

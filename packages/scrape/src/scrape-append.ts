@@ -1,8 +1,13 @@
 /**
  * Appending one scrape: the streaming parser's entries go to the `Appender` through a per-target series
  * cache keyed by the series text as written (`http_requests_total{code="200"}`), so a series seen before
- * costs a map lookup and an `append(ref, ...)`: no label set, no relabeling. Staleness is tracked per
- * series (the scrape iteration it was last seen in), and series that disappear get a staleness marker.
+ * costs a lookup and an `append(ref, ...)`: no label set, no relabeling. Staleness is tracked per series
+ * (the scrape iteration it was last seen in), and series that disappear get a staleness marker.
+ *
+ * The lookup makes no string: targets expose the same series in the same order scrape after scrape, so the
+ * parser is told which series to expect next (`expectSeries`) and checks the line against it in place; a
+ * series out of that order is found by a hash of its text computed in place (`seriesHash`) and compared in
+ * place (`seriesIs`). Only a series new to the cache costs a string (its key, copied out of the body).
  *
  * The semantics are Prometheus's `scrapeLoop.append`: honor_labels / honor_timestamps, `exported_`
  * prefixes, metric relabeling, label and sample limits, duplicates, out-of-order and out-of-bounds samples
@@ -10,7 +15,7 @@
  */
 import { Labels, METRIC_NAME, STALE_NAN, errorMessage, isStaleNaN } from '@vigil/model';
 import { AppendError, type Appender, type SeriesRef } from '@vigil/tsdb';
-import { EntryType, createParser } from '@vigil/exposition';
+import { EntryType, TextParser, createParser, formatForContentType, type ExpositionParser } from '@vigil/exposition';
 import type { NameValidationScheme, RelabelConfig } from './config-types.js';
 import { LabelSetBuilder, processRelabel } from './relabel.js';
 import { validLabelName } from './config-schema.js';
@@ -22,6 +27,8 @@ const MAX_AHEAD_MS = 10 * 60 * 1000;
 export class CacheEntry {
   /** The series as written in the exposition. */
   readonly key: string;
+  /** `seriesHash(key)`. */
+  readonly hash: number;
   ref: SeriesRef;
   /** Empty for a series dropped by metric relabeling (it is remembered so as not to relabel it again). */
   readonly lset: Labels;
@@ -33,9 +40,16 @@ export class CacheEntry {
    * which no "previous iteration" (`iter - 1 >= -1`) can equal.
    */
   trackedIter = -2;
+  /** Index in the scrape order of the iteration it was last seen in (a hint: check `order[pos] === this`). */
+  pos = -1;
+  /** Where the key's bytes are in the cache's key arena; -1 when the key is not ASCII (not stored there). */
+  keyOffset = -1;
+  /** The next entry with the same hash. */
+  next: CacheEntry | undefined = undefined;
 
-  constructor(key: string, ref: SeriesRef, lset: Labels, iter: number, dropped = false) {
+  constructor(key: string, hash: number, ref: SeriesRef, lset: Labels, iter: number, dropped = false) {
     this.key = key;
+    this.hash = hash;
     this.ref = ref;
     this.lset = lset;
     this.lastIter = iter;
@@ -46,13 +60,16 @@ export class CacheEntry {
 /** A target's memory between scrapes: series refs, dropped series, staleness and metadata. Survives reloads. */
 export class ScrapeCache {
   iter = 0;
-  readonly series = new Map<string, CacheEntry>();
+  /** Entries by the hash of their key; entries with the same hash are chained through `next`. */
+  private readonly buckets = new Map<number, CacheEntry>();
+  private count = 0;
   /**
-   * The entries in the order the target exposed them last time: targets expose the same series in the
-   * same order scrape after scrape, so the i-th sample is checked against the i-th entry first (a string
-   * comparison) before the map is consulted (a hash of the whole series text).
+   * The entries in the order the target exposed them in the last successful scrape: the i-th sample of
+   * the next scrape is expected to be `order[i]`, and is checked against it in place first.
    */
   order: CacheEntry[] = [];
+  /** Where the scrape in progress writes its order (becomes `order` when it succeeds). */
+  nextOrder: CacheEntry[] = [];
   readonly metadata = new MetadataStore();
   /** Refs of the synthetic series (`up`, ...), by name. */
   readonly reportRefs = new Map<string, SeriesRef>();
@@ -60,7 +77,107 @@ export class ScrapeCache {
   prevTracked = 0;
   curTracked = 0;
   retracked = 0;
+  /** Distinct entries looked up in this iteration (when all were, a flush has nothing to drop). */
+  seen = 0;
   private successfulCount = 0;
+  /**
+   * The ASCII keys' bytes, one after the other (`CacheEntry.keyOffset`): the parser compares a line with
+   * its expected key four bytes at a time. Space of removed keys is reclaimed by compacting.
+   */
+  private arena = new Uint8Array(0);
+  keyBytes = new DataView(this.arena.buffer);
+  private arenaUsed = 0;
+  private arenaLive = 0;
+
+  /** Number of series (and dropped series) cached. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The entry for the parser's current series, found without making a string. */
+  find(p: ExpositionParser, hash: number): CacheEntry | undefined {
+    let e = this.buckets.get(hash);
+    while (e !== undefined && !p.seriesIs(e.key)) e = e.next;
+    return e;
+  }
+
+  /** The entry whose key is `key`, if any. */
+  get(key: string, hash: number): CacheEntry | undefined {
+    let e = this.buckets.get(hash);
+    while (e !== undefined && e.key !== key) e = e.next;
+    return e;
+  }
+
+  add(e: CacheEntry): void {
+    e.next = this.buckets.get(e.hash);
+    this.buckets.set(e.hash, e);
+    this.count++;
+    this.storeKey(e);
+  }
+
+  /** Copies an ASCII key into the arena. */
+  private storeKey(e: CacheEntry): void {
+    const key = e.key;
+    const n = key.length;
+    for (let i = 0; i < n; i++) if (key.charCodeAt(i) > 0x7f) return;
+    if (this.arenaUsed + n > this.arena.length) this.growArena(n);
+    const a = this.arena;
+    const at = this.arenaUsed;
+    for (let i = 0; i < n; i++) a[at + i] = key.charCodeAt(i);
+    e.keyOffset = at;
+    this.arenaUsed = at + n;
+    this.arenaLive += n;
+  }
+
+  /** Makes room for `n` more bytes: compacts (live keys only) into an arena twice their size, at least. */
+  private growArena(n: number): void {
+    let cap = Math.max(4096, 2 * (this.arenaLive + n));
+    if (cap < this.arena.length) cap = this.arena.length;
+    const next = new Uint8Array(cap);
+    const old = this.arena;
+    let at = 0;
+    this.forEach((e) => {
+      if (e.keyOffset < 0) return;
+      const len = e.key.length;
+      next.set(old.subarray(e.keyOffset, e.keyOffset + len), at);
+      e.keyOffset = at;
+      at += len;
+    });
+    this.arena = next;
+    this.keyBytes = new DataView(next.buffer);
+    this.arenaUsed = this.arenaLive = at;
+  }
+
+  private remove(e: CacheEntry): void {
+    const head = this.buckets.get(e.hash);
+    if (head === e) {
+      if (e.next === undefined) this.buckets.delete(e.hash);
+      else this.buckets.set(e.hash, e.next);
+    } else {
+      let x = head;
+      while (x !== undefined && x.next !== e) x = x.next;
+      if (x === undefined) return;
+      x.next = e.next;
+    }
+    e.next = undefined;
+    this.count--;
+    if (e.keyOffset >= 0) {
+      this.arenaLive -= e.key.length;
+      e.keyOffset = -1;
+    }
+  }
+
+  /** Calls `fn` for every entry (entries may be removed meanwhile, the current one included). */
+  private forEach(fn: (e: CacheEntry) => boolean | void): void {
+    for (const head of this.buckets.values()) {
+      let e: CacheEntry | undefined = head;
+      while (e !== undefined) {
+        const next: CacheEntry | undefined = e.next;
+        if (fn(e) === false) return;
+        e = next;
+      }
+    }
+  }
 
   track(e: CacheEntry): void {
     if (e.trackedIter === this.iter) return;
@@ -73,7 +190,7 @@ export class ScrapeCache {
   forEachStale(fn: (e: CacheEntry) => boolean): void {
     if (this.prevTracked === this.retracked) return;
     const prev = this.iter - 1;
-    for (const e of this.series.values()) if (e.trackedIter === prev && !fn(e)) return;
+    this.forEach((e) => (e.trackedIter === prev ? fn(e) : true));
   }
 
   /** Label strings of this target's series, detached from scrape bodies and shared between series. */
@@ -82,7 +199,7 @@ export class ScrapeCache {
   intern(str: string): string {
     let v = this.interned.get(str);
     if (v === undefined) {
-      if (this.interned.size > 4 * this.series.size + 1024) this.interned = new Map();
+      if (this.interned.size > 4 * this.count + 1024) this.interned = new Map();
       v = detach(str);
       this.interned.set(v, v);
     }
@@ -98,40 +215,53 @@ export class ScrapeCache {
   }
 
   /** Drops entries whose series were created in a batch that is being rolled back. */
-  forget(keys: readonly string[]): void {
-    // The order hint may point at them: start it afresh.
-    this.order = [];
-    for (const k of keys) {
-      const e = this.series.get(k);
-      if (!e) continue;
+  forget(entries: readonly CacheEntry[]): void {
+    for (const e of entries) {
       if (e.trackedIter === this.iter) this.curTracked--;
-      this.series.delete(k);
+      if (e.lastIter === this.iter) this.seen--;
+      this.remove(e);
     }
   }
 
   /** Forgets every ref (after a failed commit the storage may not know them). */
   clearRefs(): void {
-    this.series.clear();
+    this.buckets.clear();
+    this.count = 0;
+    this.arenaUsed = this.arenaLive = 0;
     this.order = [];
+    this.nextOrder = [];
     this.reportRefs.clear();
     this.prevTracked = this.curTracked = this.retracked = 0;
   }
 
-  /** Ends an iteration; after a successful scrape, forgets series and dropped entries not seen in it. */
-  iterDone(flush: boolean): void {
-    const count = this.series.size + this.metadata.size;
-    if (flush) this.successfulCount = count;
-    else if (count > this.successfulCount * 2 + 1000) flush = true;
+  /**
+   * Ends an iteration; after a successful scrape (`flush`), `nextOrder` (its first `n` entries) becomes
+   * the order, and series and dropped entries not seen in it are forgotten.
+   */
+  iterDone(flush: boolean, n = 0): void {
+    const count = this.count + this.metadata.size;
     if (flush) {
-      for (const [k, e] of this.series) {
+      this.successfulCount = count;
+      const order = this.nextOrder;
+      order.length = n;
+      this.nextOrder = this.order;
+      this.order = order;
+    } else if (count > this.successfulCount * 2 + 1000) flush = true;
+    if (flush) {
+      // Nothing to drop when every entry was seen (the steady state): skip the walk.
+      if (this.seen !== this.count) {
+        const iter = this.iter;
         // Keep entries tracked now: their staleness marker is due at the next iteration.
-        if (e.lastIter !== this.iter && e.trackedIter !== this.iter) this.series.delete(k);
+        this.forEach((e) => {
+          if (e.lastIter !== iter && e.trackedIter !== iter) this.remove(e);
+        });
       }
       this.metadata.expire(this.iter);
     }
     this.prevTracked = this.curTracked;
     this.curTracked = 0;
     this.retracked = 0;
+    this.seen = 0;
     this.iter++;
   }
 }
@@ -273,8 +403,10 @@ export function updateStaleMarkers(app: Appender, cache: ScrapeCache, t: number)
 /**
  * Appends an exposition (or, with `text` empty, nothing: only staleness markers) at default time `t`.
  * On `error` the caller rolls the appender back and calls again with an empty text, as Prometheus does.
+ * `raw` may give the bytes `text` is the Latin-1 decoding of (an ASCII body): lines are then compared with
+ * the series expected on them four bytes at a time.
  */
-export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSettings, text: string, contentType: string, t: number, now: number): AppendResult {
+export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSettings, text: string, contentType: string, t: number, now: number, raw?: Uint8Array): AppendResult {
   const res = EMPTY_RESULT();
   if (text.length === 0) {
     res.error = updateStaleMarkers(app, cache, t);
@@ -283,18 +415,25 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
   }
   const iter = cache.iter;
   const meta = cache.metadata;
-  const series = cache.series;
   const order = cache.order;
+  const nextOrder = cache.nextOrder;
+  /** Samples read so far (the index of the next one in `nextOrder`). */
   let idx = 0;
+  /** Where in `order` the next sample is expected. */
+  let cursor = 0;
   const maxTime = now + MAX_AHEAD_MS;
   let appended = 0;
   let sampleLimitHit = false;
   /** Series first stored by this scrape: forgotten again if the scrape fails (its batch is rolled back). */
-  const created: string[] = [];
+  const created: CacheEntry[] = [];
   let error: string | undefined;
   try {
-    const p = createParser(text, contentType);
+    const p = raw !== undefined && raw.length === text.length && formatForContentType(contentType).format === 'text'
+      ? new TextParser(text, { bytes: raw })
+      : createParser(text, contentType);
     for (;;) {
+      const hint = order[cursor];
+      if (hint !== undefined) p.expectSeries(hint.key, hint.keyOffset >= 0 ? cache.keyBytes : undefined, hint.keyOffset);
       const et = p.next();
       if (et === EntryType.Series) {
         res.total++;
@@ -307,29 +446,47 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
             hasTs = true;
           }
         }
-        const key = p.series();
-        const hint = order[idx];
-        let ce = hint !== undefined && hint.key === key ? hint : series.get(key);
-        if (ce !== undefined && ce.dropped) {
-          ce.lastIter = iter;
-          order[idx++] = ce;
-          continue;
+        let ce: CacheEntry | undefined;
+        let hash = 0;
+        if (hint !== undefined && (p.seriesMatched || p.seriesIs(hint.key))) {
+          ce = hint;
+          cursor++;
+        } else {
+          hash = p.seriesHash();
+          ce = cache.find(p, hash);
+          // Out of the expected order (a series came or went): expect what followed this one last time.
+          if (ce !== undefined && order[ce.pos] === ce) cursor = ce.pos + 1;
+        }
+        if (ce !== undefined) {
+          if (ce.lastIter !== iter) {
+            ce.lastIter = iter;
+            cache.seen++;
+          } else if (!ce.dropped && !hasTs) {
+            // The same series twice in one scrape: the second sample is a duplicate (counted below).
+            ce.pos = idx;
+            nextOrder[idx++] = ce;
+            res.duplicates++;
+            res.added++;
+            continue;
+          }
+          ce.pos = idx;
+          nextOrder[idx++] = ce;
+          if (ce.dropped) continue;
         }
         let lset: Labels;
         let ref: SeriesRef = 0;
-        let alreadyScraped = false;
         if (ce !== undefined) {
-          alreadyScraped = ce.lastIter === iter;
-          ce.lastIter = iter;
           lset = ce.lset;
           ref = ce.ref;
         } else {
           const mutated = mutateSampleLabels(p.labels(), s);
           if (mutated === undefined) {
-            const dk = detach(key);
-            const d = new CacheEntry(dk, 0, Labels.EMPTY, iter, true);
-            series.set(dk, d);
-            order[idx++] = d;
+            const d = new CacheEntry(detach(p.series()), hash, 0, Labels.EMPTY, iter, true);
+            cache.add(d);
+            cache.seen++;
+            created.push(d);
+            d.pos = idx;
+            nextOrder[idx++] = d;
             continue;
           }
           lset = cache.detachLabels(mutated);
@@ -349,9 +506,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
         }
         const v = p.value;
         let sampleAdded = false;
-        if (alreadyScraped && !hasTs) {
-          res.duplicates++;
-        } else if (s.sampleLimit > 0 && (ref === 0 || !isStaleNaN(v)) && ++appended > s.sampleLimit) {
+        if (s.sampleLimit > 0 && (ref === 0 || !isStaleNaN(v)) && ++appended > s.sampleLimit) {
           sampleLimitHit = true;
         } else if (ts > maxTime) {
           res.outOfBounds++;
@@ -375,10 +530,12 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
             ce.ref = ref;
             if (!hasTs || s.trackTimestampsStaleness) cache.track(ce);
           } else {
-            const dk = detach(key);
-            ce = new CacheEntry(dk, ref, lset, iter);
-            series.set(dk, ce);
-            created.push(dk);
+            ce = new CacheEntry(detach(p.series()), hash, ref, lset, iter);
+            cache.add(ce);
+            cache.seen++;
+            created.push(ce);
+            ce.pos = idx;
+            nextOrder[idx++] = ce;
             if (!hasTs || s.trackTimestampsStaleness) cache.track(ce);
             if (!sampleLimitHit) res.seriesAdded++;
           }
@@ -393,7 +550,6 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
             }
           }
         }
-        if (ce !== undefined) order[idx++] = ce;
         res.added++;
         continue;
       }
@@ -408,10 +564,8 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
   }
   if (error === undefined && sampleLimitHit) error = 'sample limit exceeded';
   if (error === undefined) error = updateStaleMarkers(app, cache, t);
-  if (error === undefined) {
-    order.length = idx;
-    cache.iterDone(true);
-  } else cache.forget(created);
+  if (error === undefined) cache.iterDone(true, idx);
+  else cache.forget(created);
   res.error = error;
   return res;
 }

@@ -170,6 +170,7 @@ export class ScrapeLoop {
       appendScrape(app, this.cache, this.settings, '', '', appendTime, start);
     } else {
       let text = '';
+      let raw: Uint8Array | undefined;
       let contentType = '';
       const ac = new AbortController();
       this.abort = ac;
@@ -177,6 +178,7 @@ export class ScrapeLoop {
       try {
         const body = await this.scraper.scrape(ac.signal);
         text = body.text;
+        raw = body.raw;
         bytes = body.bytes;
         const media = chooseMediaType(body.contentType, this.cfg.fallbackScrapeProtocol);
         if ('error' in media) {
@@ -191,7 +193,7 @@ export class ScrapeLoop {
         this.abort = undefined;
       }
       if (scrapeError !== undefined) text = '';
-      const r = appendScrape(app, this.cache, this.settings, text, contentType, appendTime, this.now());
+      const r = appendScrape(app, this.cache, this.settings, text, contentType, appendTime, this.now(), raw);
       total = r.total;
       added = r.added;
       seriesAdded = r.seriesAdded;

@@ -6,7 +6,8 @@
  *   `process.cpuUsage()`, Prometheus's from /proc/<pid>/stat; samples from each one's own count);
  * - resident memory per series at the end of the window (whole process, baseline included, both);
  * - the parse+append path alone (no network, a no-op appender), ns per sample: no peer, because
- *   Prometheus's inner loop cannot be run in isolation from outside its process.
+ *   Prometheus's inner loop cannot be run in isolation from outside its process. The bodies are given as
+ *   the scrape loop gets them: a flat string decoded from the body's bytes, and the bytes (ASCII).
  * Bounded: `VIGIL_BENCH_SECONDS` (default 40) per measured window, about two minutes in all.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -155,8 +156,9 @@ function measureParseAppend(): number {
       out += `# HELP ${fam} A benchmark counter.\n# TYPE ${fam} counter\n`;
       for (let s = 0; s < 100; s++) out += `${fam}{path="${p}",series="${s}",kind="k${s % 7}"} ${s * 3}\n`;
     }
-    return out;
+    return Buffer.from(out, 'latin1');
   });
+  const texts = bodies.map((b) => b.toString('latin1'));
   let nextRef = 1;
   const app: Appender = {
     append: (ref) => ref || nextRef++,
@@ -171,7 +173,7 @@ function measureParseAppend(): number {
     validationScheme: 'utf8', sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0,
   }));
   const round = (t: number) => {
-    for (let p = 0; p < bodies.length; p++) appendScrape(app, caches[p], settings[p], bodies[p], 'text/plain; version=0.0.4', t, t);
+    for (let p = 0; p < bodies.length; p++) appendScrape(app, caches[p], settings[p], texts[p], 'text/plain; version=0.0.4', t, t, bodies[p]);
   };
   round(1);
   for (let i = 0; i < 3; i++) round(2 + i);

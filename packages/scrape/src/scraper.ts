@@ -1,16 +1,20 @@
 /**
  * One HTTP scrape: GET with Prometheus's headers (`Accept` from `scrape_protocols`, `Accept-Encoding:
- * gzip`, `X-Prometheus-Scrape-Timeout-Seconds`), the body read into a buffer reused between scrapes,
- * gzip decompressed as it streams, and cut off at the body size limit (so a gzip bomb or an endless body
- * costs at most the limit in memory). Then the media type is chosen as Prometheus 3.x chooses it.
+ * gzip`, `X-Prometheus-Scrape-Timeout-Seconds`), the body read into a buffer reused between scrapes and cut
+ * off at the body size limit (so a gzip bomb or an endless body costs at most the limit in memory). Then the
+ * media type is chosen as Prometheus 3.x chooses it.
+ *
+ * gzip: a compressed body of up to 1 MiB is kept as it arrives and inflated in one synchronous call at the
+ * end (output capped: at most 16 MiB of work on the event loop), which costs no thread-pool round trips;
+ * a larger one, or one that inflates past that cap, is inflated as it streams on the thread pool.
  */
-import { createGunzip } from 'node:zlib';
-import type { IncomingMessage } from 'node:http';
+import { createGunzip, gunzipSync, type Gunzip } from 'node:zlib';
+import { isAscii } from 'node:buffer';
 import { formatFloatFixed } from '@vigil/model';
 import { mediaTypeOf } from '@vigil/exposition';
 import type { ScrapeConfig, ScrapeProtocol } from './config-types.js';
 import { SCRAPE_PROTOCOL_HEADERS } from './config-schema.js';
-import { HTTPClient, ScrapeError, USER_AGENT } from './http-client.js';
+import { HTTPClient, ScrapeError, USER_AGENT, type ResponseFlow, type ResponseHead, type ResponseReceiver } from './http-client.js';
 
 /** Used when a scrape config sets no `body_size_limit`: large enough for any sane exposition. */
 export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
@@ -41,6 +45,8 @@ export interface ScrapeBody {
   readonly text: string;
   readonly contentType: string;
   readonly bytes: number;
+  /** The body's bytes when it is ASCII (`text` is then their Latin-1 decoding); valid until the next scrape. */
+  readonly raw?: Uint8Array;
 }
 
 /** Prometheus 3.x's choice of parser: from `Content-Type`, else `fallback_scrape_protocol`, else an error. */
@@ -61,12 +67,19 @@ export function chooseMediaType(contentType: string, fallback: ScrapeProtocol | 
   return { contentType: fb };
 }
 
+/** Compressed bodies up to this size are inflated in one synchronous call. */
+const SYNC_GZIP_MAX_INPUT = 1 << 20;
+/** ... and at most this much output is produced synchronously before falling back to streaming. */
+const SYNC_GZIP_MAX_OUTPUT = 16 << 20;
+
 export class TargetScraper {
   readonly url: string;
   private readonly client: HTTPClient;
   private readonly headers: Record<string, string>;
   private readonly limit: number;
   private buf: Buffer;
+  /** Compressed bytes of the body being read (gzip, synchronous path). */
+  private zbuf: Buffer | undefined;
 
   constructor(url: string, cfg: ScrapeConfig, timeoutMs: number, client: HTTPClient, defaultBodySizeLimit = DEFAULT_BODY_SIZE_LIMIT) {
     this.url = url;
@@ -81,9 +94,9 @@ export class TargetScraper {
     this.buf = Buffer.allocUnsafe(Math.min(64 * 1024, this.limit + 1));
   }
 
-  /** Bytes held for bodies between scrapes (never more than the body size limit). */
+  /** Bytes held for bodies between scrapes (never more than the body size limit, plus 1 MiB for gzip). */
   bufferSize(): number {
-    return this.buf.length;
+    return this.buf.length + (this.zbuf?.length ?? 0);
   }
 
   /** The request headers (for tests and debugging). */
@@ -92,75 +105,181 @@ export class TargetScraper {
   }
 
   /** GETs the target and reads the whole body; rejects with Prometheus's error texts. */
-  async scrape(signal: AbortSignal): Promise<ScrapeBody> {
-    const res = await this.client.get(this.url, this.headers, signal);
-    if (res.statusCode !== 200) {
-      res.resume();
-      throw new ScrapeError(`server returned HTTP status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd());
-    }
-    const gzip = (res.headers['content-encoding'] ?? '') === 'gzip';
-    const n = await this.readBody(res, gzip, signal);
-    return { text: this.buf.toString('utf8', 0, n), contentType: res.headers['content-type'] ?? '', bytes: n };
+  scrape(signal: AbortSignal): Promise<ScrapeBody> {
+    return new Promise<ScrapeBody>((resolve, reject) => {
+      this.client.stream(this.url, this.headers, signal, new BodyReader(this, resolve, reject));
+    });
   }
 
-  private ensure(size: number): void {
-    if (size <= this.buf.length) return;
+  /** Makes room for `size` bytes in the body buffer, keeping the first `keep`. */
+  ensure(size: number, keep: number): Buffer {
+    if (size <= this.buf.length) return this.buf;
     let cap = this.buf.length * 2;
     while (cap < size) cap *= 2;
     cap = Math.min(cap, this.limit + 1);
     const next = Buffer.allocUnsafe(cap);
-    this.buf.copy(next);
+    this.buf.copy(next, 0, 0, keep);
     this.buf = next;
+    return next;
   }
 
-  private readBody(res: IncomingMessage, gzip: boolean, signal: AbortSignal): Promise<number> {
-    const limit = this.limit;
-    return new Promise<number>((resolve, reject) => {
-      let n = 0;
-      let done = false;
-      const gunzip = gzip ? createGunzip({ chunkSize: 64 * 1024 }) : undefined;
-      const finish = (err?: Error) => {
-        if (done) return;
-        done = true;
-        signal.removeEventListener('abort', onAbort);
-        if (err) {
-          res.destroy();
-          gunzip?.destroy();
-          reject(err);
-        } else resolve(n);
-      };
-      const onAbort = () => finish(new ScrapeError('context deadline exceeded'));
-      signal.addEventListener('abort', onAbort);
-      const take = (chunk: Buffer) => {
-        if (done) return;
-        const room = limit - n;
-        if (chunk.length >= room) {
-          // Prometheus reads at most `limit` bytes and fails when it got that many.
-          finish(new ScrapeError(BODY_SIZE_LIMIT_ERROR));
-          return;
-        }
-        this.ensure(n + chunk.length);
-        chunk.copy(this.buf, n);
-        n += chunk.length;
-      };
-      res.on('error', (e) => finish(signal.aborted ? new ScrapeError('context deadline exceeded') : new ScrapeError(e.message)));
-      res.on('aborted', () => finish(new ScrapeError(signal.aborted ? 'context deadline exceeded' : 'unexpected EOF')));
-      if (gunzip) {
-        gunzip.on('data', take);
-        gunzip.on('end', () => finish());
-        gunzip.on('error', (e) => finish(new ScrapeError(gzipError(e))));
-        res.on('data', (c: Buffer) => {
-          if (!done && !gunzip.write(c)) {
-            res.pause();
-            gunzip.once('drain', () => res.resume());
-          }
-        });
-        res.on('end', () => gunzip.end());
-      } else {
-        res.on('data', take);
-        res.on('end', () => finish());
+  /** Makes room for `size` compressed bytes, keeping the first `keep`. */
+  ensureCompressed(size: number, keep: number): Buffer {
+    const z = this.zbuf;
+    if (z !== undefined && size <= z.length) return z;
+    let cap = z === undefined ? 16 * 1024 : z.length * 2;
+    while (cap < size) cap *= 2;
+    const next = Buffer.allocUnsafe(Math.min(cap, SYNC_GZIP_MAX_INPUT));
+    z?.copy(next, 0, 0, keep);
+    this.zbuf = next;
+    return next;
+  }
+
+  get bodySizeLimit(): number {
+    return this.limit;
+  }
+
+  /** The body buffer (its first bytes are the body read so far). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  get compressed(): Buffer | undefined {
+    return this.zbuf;
+  }
+}
+
+/** Reads one response into its scraper's buffer (see the module comment for gzip). */
+class BodyReader implements ResponseReceiver {
+  private readonly scraper: TargetScraper;
+  private readonly resolve: (b: ScrapeBody) => void;
+  private readonly reject: (e: Error) => void;
+  private flow: ResponseFlow | undefined;
+  private contentType = '';
+  private done = false;
+  /** Uncompressed bytes in the scraper's buffer. */
+  private n = 0;
+  private gzip = false;
+  /** Compressed bytes held in the scraper's `zbuf` (synchronous gzip path). */
+  private zn = 0;
+  private gunzip: Gunzip | undefined;
+
+  constructor(scraper: TargetScraper, resolve: (b: ScrapeBody) => void, reject: (e: Error) => void) {
+    this.scraper = scraper;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** Fails the scrape; unless `keepReading`, the response is abandoned (its connection closed). */
+  private fail(message: string, keepReading = false): void {
+    if (this.done) return;
+    this.done = true;
+    if (!keepReading) this.flow?.abort();
+    this.gunzip?.destroy();
+    this.reject(new ScrapeError(message));
+  }
+
+  /** Resolves with the first `n` bytes of `buf`, decoded. */
+  private succeed(buf: Buffer, n: number): void {
+    if (this.done) return;
+    this.done = true;
+    const raw = buf.subarray(0, n);
+    if (isAscii(raw)) this.resolve({ text: buf.toString('latin1', 0, n), contentType: this.contentType, bytes: n, raw });
+    else this.resolve({ text: buf.toString('utf8', 0, n), contentType: this.contentType, bytes: n });
+  }
+
+  onHead(head: ResponseHead, flow: ResponseFlow): void {
+    this.flow = flow;
+    if (head.statusCode !== 200) {
+      // The body is read and dropped, so the connection can be used again.
+      this.fail(`server returned HTTP status ${head.statusCode} ${head.statusMessage}`.trimEnd(), true);
+      return;
+    }
+    this.contentType = head.headers['content-type'] ?? '';
+    this.gzip = head.headers['content-encoding'] === 'gzip';
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.done) return;
+    if (!this.gzip) {
+      this.take(chunk);
+      return;
+    }
+    if (this.gunzip !== undefined) {
+      if (!this.gunzip.write(chunk)) this.flow!.pause();
+      return;
+    }
+    const zn = this.zn + chunk.length;
+    if (zn > SYNC_GZIP_MAX_INPUT) {
+      this.startGunzip();
+      if (!this.gunzip!.write(chunk)) this.flow!.pause();
+      return;
+    }
+    const z = this.scraper.ensureCompressed(zn, this.zn);
+    chunk.copy(z, this.zn);
+    this.zn = zn;
+  }
+
+  onEnd(): void {
+    if (this.done) return;
+    if (!this.gzip) {
+      this.succeed(this.scraper.buffer, this.n);
+      return;
+    }
+    if (this.gunzip !== undefined) {
+      this.gunzip.end();
+      return;
+    }
+    const limit = this.scraper.bodySizeLimit;
+    let out: Buffer;
+    try {
+      out = gunzipSync(this.scraper.compressed!.subarray(0, this.zn), { maxOutputLength: Math.min(limit, SYNC_GZIP_MAX_OUTPUT) });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      if (err.code !== 'ERR_BUFFER_TOO_LARGE') this.fail(gzipError(err));
+      else if (limit <= SYNC_GZIP_MAX_OUTPUT) this.fail(BODY_SIZE_LIMIT_ERROR);
+      else {
+        // Larger than is worth inflating in one go: stream it instead.
+        this.startGunzip();
+        this.gunzip!.end();
       }
-    });
+      return;
+    }
+    // Prometheus reads at most `limit` bytes and fails when it got that many.
+    if (out.length >= limit) this.fail(BODY_SIZE_LIMIT_ERROR);
+    else this.succeed(out, out.length);
+  }
+
+  onError(err: ScrapeError): void {
+    if (this.done) return;
+    this.done = true;
+    this.gunzip?.destroy();
+    this.reject(err);
+  }
+
+  /** Switches to streaming inflation, starting with the compressed bytes held so far. */
+  private startGunzip(): void {
+    const g = createGunzip({ chunkSize: 64 * 1024 });
+    this.gunzip = g;
+    g.on('data', (c: Buffer) => this.take(c));
+    g.on('drain', () => this.flow?.resume());
+    g.on('end', () => this.succeed(this.scraper.buffer, this.n));
+    g.on('error', (e) => this.fail(gzipError(e)));
+    if (this.zn > 0) g.write(Buffer.from(this.scraper.compressed!.subarray(0, this.zn)));
+    this.zn = 0;
+  }
+
+  /** Appends uncompressed bytes, failing at the body size limit. */
+  private take(chunk: Buffer): void {
+    if (this.done) return;
+    const n = this.n + chunk.length;
+    // Prometheus reads at most `limit` bytes and fails when it got that many.
+    if (n >= this.scraper.bodySizeLimit) {
+      this.fail(BODY_SIZE_LIMIT_ERROR);
+      return;
+    }
+    chunk.copy(this.scraper.ensure(n, this.n), this.n);
+    this.n = n;
   }
 }
 

@@ -82,9 +82,13 @@ test('DB: the head is cut into 2h blocks that promtool reads, the WAL is checkpo
     const pd = runProgram(promtool, ['tsdb', 'dump', tmp.path]);
     assert.equal(pd.status, 0, pd.stderr);
     assert.deepEqual(pd.stdout.split('\n').filter(Boolean).sort(), before);
-    const again = await openDB(tmp.path, opts());
+    // The blocks' pages are held within the configured budget, and released when the DB closes.
+    const again = await openDB(tmp.path, opts({ blockCacheBytes: 128 * 1024 }));
+    assert.equal(again.pageCache.maxBytes, 128 * 1024);
     assert.deepEqual(dump(again.querier(0, Infinity)), before);
+    assert.ok(again.pageCache.bytes > 0 && again.pageCache.bytes <= 128 * 1024, `${again.pageCache.bytes} bytes cached`);
     await again.close();
+    assert.equal(again.pageCache.bytes, 0);
   } finally {
     tmp.cleanup();
   }

@@ -21,6 +21,7 @@ import {
   planCompaction,
 } from './block/compact.js';
 import { mergeQueriers } from './block/merge.js';
+import { DEFAULT_BLOCK_CACHE_BYTES, PageCache } from './block/page-cache.js';
 import { writeBlock, type WrittenBlock } from './block/writer.js';
 import { DEFAULT_CHUNK_RANGE, Head, rangeForTimestamp, type HeadOptions } from './head/head.js';
 import { DirLock } from './lock.js';
@@ -66,6 +67,11 @@ export interface DBOptions extends HeadOptions {
   readonly walSegmentSize?: number;
   /** Snappy-compress WAL records (`--storage.tsdb.wal-compression`); off by default. */
   readonly walCompression?: boolean;
+  /**
+   * Memory for pages of block files (index and chunks), shared by all blocks of the DB; 256 MiB by
+   * default (`DEFAULT_BLOCK_CACHE_BYTES`). Pages beyond it are read from the files again when needed.
+   */
+  readonly blockCacheBytes?: number;
   /** Do not create the `lock` file (`--storage.tsdb.no-lockfile`). */
   readonly noLockfile?: boolean;
   /** How often to check for compaction in the background (ms); 60 s by default, 0 for never (call `compact()`). */
@@ -146,6 +152,8 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
   private closed = false;
   private readonly reportedBroken = new Set<string>();
   private readonly tombstoneRecord = new RecordBuffer();
+  /** Pages of the blocks' files, under `blockCacheBytes`. */
+  readonly pageCache: PageCache;
 
   /** Use `openDB`. */
   constructor(dir: string, head: Head, lock: DirLock | null, options: DBOptions, logger: TsdbLogger, chunkRange: number) {
@@ -156,6 +164,7 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
     this.logger = logger;
     const retention = options.retentionDuration ?? DEFAULT_RETENTION;
     this.ranges = compactionRanges(chunkRange, options.maxBlockDuration ?? defaultMaxBlockDuration(retention));
+    this.pageCache = new PageCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES);
   }
 
   start(wal: WAL, stats: ReplayStats): void {
@@ -317,7 +326,7 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
    * blocks compacted into others, and applies time and size retention.
    */
   reloadBlocks(): void {
-    const { blocks, errors } = openBlocks(this.dir, { removeTmp: !this.compacting, loaded: this.blocks });
+    const { blocks, errors } = openBlocks(this.dir, { removeTmp: !this.compacting, loaded: this.blocks, cache: this.pageCache });
     for (const e of errors) {
       if (this.reportedBroken.has(e.dir)) continue;
       this.reportedBroken.add(e.dir);

@@ -8,12 +8,14 @@ export {
   type Querier,
   type Queryable,
   type SampleIterator,
+  type SampleSink,
   type SelectHints,
   type Series,
   type SeriesRef,
 } from './storage.js';
 // On-disk blocks: reading, writing, compaction, retention, deletion, snapshots.
-export { Block, openBlocks, blockDirs, removeTmpDirs, type OpenBlocksResult, type BlockOpenError } from './block/block.js';
+export { Block, openBlocks, blockDirs, removeTmpDirs, type OpenBlocksResult, type BlockOpenError, type BlockOpenOptions } from './block/block.js';
+export { PageCache, DEFAULT_BLOCK_CACHE_BYTES } from './block/page-cache.js';
 export { writeBlock, clipChunks, type WriteBlockOptions, type WrittenBlock } from './block/writer.js';
 export { readMetaFile, writeMetaFile, parseMeta, encodeMeta, type BlockMeta, type BlockStats, type BlockDesc, type BlockMetaCompaction } from './block/meta.js';
 export { Tombstones, readTombstonesFile, writeTombstonesFile, type Interval } from './block/tombstones.js';

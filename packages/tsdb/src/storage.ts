@@ -51,10 +51,22 @@ export interface SampleIterator {
   readonly v: number;
 }
 
+/** Where `Series.readSamples` puts samples: typically two growable typed-array columns. */
+export interface SampleSink {
+  push(t: number, v: number): void;
+}
+
 export interface Series {
   readonly labels: Labels;
   /** Samples within the querier's time range. Each call returns a fresh iterator. */
   iterator(): SampleIterator;
+  /**
+   * Optional fast path for readers that want all samples of a window at once: pushes the samples with
+   * `mint <= t <= maxt` (and within the querier's range), in time order, staleness markers included,
+   * exactly as an iterator would return them, but without an iterator object per series. Throws what
+   * the iterator would throw (e.g. a corruption error).
+   */
+  readSamples?(mint: number, maxt: number, sink: SampleSink): void;
 }
 
 export interface SelectHints {

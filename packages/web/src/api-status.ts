@@ -15,6 +15,8 @@ import type { ApiOptions, ApiRequest, ApiResult, ApiStorage, TargetSource } from
 import { goJSON, goNumber, goString, goTime, labelsJSON } from './json.js';
 import { MAX_TIME, MIN_TIME, goQuote, invalidParam, metadataLimit, optionalTime, parseMatchers } from './params.js';
 import { tsdbStatus } from './tsdb-status.js';
+import { headChunkCount } from './metrics.js';
+import { Head } from '@vigil/tsdb';
 
 const NO_TARGETS: TargetSource = {
   targetsActive: () => new Map(),
@@ -248,10 +250,11 @@ export function statusTSDB(opts: ApiOptions, storage: ApiStorage, r: ApiRequest)
     if (n > MAX_TSDB_LIMIT) throw new VigilError('bad_data', `limit must not exceed ${MAX_TSDB_LIMIT}`);
     limit = n;
   }
-  if (!storage.head) throw new VigilError('internal', 'this storage has no head to report on');
+  const head = storage.head ?? (storage instanceof Head ? storage : undefined);
+  if (!head) throw new VigilError('internal', 'this storage has no head to report on');
   let blocksMaxTime: number | undefined;
   for (const b of storage.blocks ?? []) if (blocksMaxTime === undefined || b.meta.maxTime > blocksMaxTime) blocksMaxTime = b.meta.maxTime;
-  const st = tsdbStatus(storage.head, limit, opts.headChunkCount, blocksMaxTime);
+  const st = tsdbStatus(head, limit, opts.headChunkCount ?? (() => headChunkCount(head)), blocksMaxTime);
   const list = (l: ReadonlyArray<{ name: string; value: number }>) =>
     '[' + l.map((x) => '{"name":' + goString(x.name) + ',"value":' + x.value + '}').join(',') + ']';
   const h = st.headStats;

@@ -141,6 +141,19 @@ describe('API over an in-memory head', () => {
     assert.equal((await get(`${srv.url}/nope`)).status, 404);
   });
 
+  it('reports the head cardinality in /api/v1/status/tsdb as Prometheus computes it', async () => {
+    const r = JSON.parse((await get(`${srv.url}/api/v1/status/tsdb?limit=2`)).body);
+    assert.deepEqual(r.data.headStats, { numSeries: 4, numLabelPairs: 8, chunkCount: 4, minTime: NOW - 300_000, maxTime: NOW });
+    assert.deepEqual(r.data.seriesCountByMetricName, [{ name: 'up', value: 2 }, { name: 'no_instance', value: 1 }]);
+    assert.deepEqual(r.data.labelValueCountByLabelName, [{ name: '__name__', value: 3 }, { name: 'instance', value: 2 }]);
+    // (len+1 for the name) + (len+1 for the value), times the series: __name__ is 9 bytes with its prefix.
+    const nameBytes = (9 + 3) * 2 + (9 + 15) + (9 + 12);
+    assert.deepEqual(r.data.memoryInBytesByLabelName[0], { name: '__name__', value: nameBytes });
+    assert.deepEqual(r.data.seriesCountByLabelValuePair, [{ name: 'job=api', value: 3 }, { name: '__name__=up', value: 2 }]);
+    const bad = await get(`${srv.url}/api/v1/status/tsdb?limit=0`);
+    assert.deepEqual([bad.status, JSON.parse(bad.body).error], [400, 'limit must be a positive number']);
+  });
+
   it('names the server in /-/healthy and /-/ready', async () => {
     assert.equal((await get(`${srv.url}/-/healthy`)).body, 'Vigil Server is Healthy.\n');
     assert.equal((await get(`${srv.url}/-/ready`)).body, 'Vigil Server is Ready.\n');

@@ -4,7 +4,7 @@
  * the CORS headers Prometheus sets for `--web.cors.origin`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { constants as zlibConstants, deflate, gzip } from 'node:zlib';
+import { createDeflate, createGzip, deflate, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { VigilError, errorMessage, type ErrorCode } from '@vigil/model';
 import { goString } from './json.js';
@@ -48,6 +48,8 @@ export function errorBody(type: ErrorCode, message: string): string {
 
 /** Response bodies smaller than this are sent as they are. */
 const MIN_COMPRESS_BYTES = 1024;
+/** Larger bodies are compressed while they are sent (no Content-Length). */
+const STREAM_COMPRESS_BYTES = 256 * 1024;
 
 /** The encoding to use for the client's `Accept-Encoding` (gzip preferred, then deflate), or ''. */
 export function chooseEncoding(acceptEncoding: string | undefined): '' | 'gzip' | 'deflate' {
@@ -73,21 +75,54 @@ export async function sendBody(
   body: string | Buffer | readonly Buffer[],
   extraHeaders?: Readonly<Record<string, string>>,
 ): Promise<void> {
-  let buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.isBuffer(body) ? body : Buffer.concat(body as Buffer[]);
+  const chunks: readonly Buffer[] = typeof body === 'string' ? [Buffer.from(body, 'utf8')] : Buffer.isBuffer(body) ? [body] : body;
+  let total = 0;
+  for (const c of chunks) total += c.length;
   const headers: Record<string, string | number> = { 'Content-Type': contentType, ...extraHeaders };
-  const enc = buf.length >= MIN_COMPRESS_BYTES ? chooseEncoding(req.headers['accept-encoding']) : '';
-  if (enc !== '') {
-    // Large bodies: speed matters more than the last few percent of size.
-    const level = buf.length > 1 << 20 ? 1 : zlibConstants.Z_DEFAULT_COMPRESSION;
-    buf = enc === 'gzip' ? await gzipAsync(buf, { level }) : await deflateAsync(buf, { level });
-    headers['Content-Encoding'] = enc;
-    const vary = res.getHeader('Vary');
-    headers['Vary'] = vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding';
-  }
-  headers['Content-Length'] = buf.length;
+  const enc = total >= MIN_COMPRESS_BYTES && req.method !== 'HEAD' ? chooseEncoding(req.headers['accept-encoding']) : '';
   if (res.destroyed) return;
+  if (enc === '') {
+    headers['Content-Length'] = total;
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    // Chunk by chunk: a large result is never copied into one buffer.
+    for (const c of chunks) res.write(c);
+    res.end();
+    return;
+  }
+  headers['Content-Encoding'] = enc;
+  const vary = res.getHeader('Vary');
+  headers['Vary'] = vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding';
+  if (total <= STREAM_COMPRESS_BYTES) {
+    const one = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks as Buffer[]);
+    const out = enc === 'gzip' ? await gzipAsync(one) : await deflateAsync(one);
+    headers['Content-Length'] = out.length;
+    if (res.destroyed) return;
+    res.writeHead(status, headers);
+    res.end(out);
+    return;
+  }
+  // Large bodies are compressed as they are sent, at a level that favours speed (as Go's streaming
+  // compression handler, no Content-Length).
+  const z = enc === 'gzip' ? createGzip({ level: 1 }) : createDeflate({ level: 1 });
   res.writeHead(status, headers);
-  res.end(req.method === 'HEAD' ? undefined : buf);
+  const done = new Promise<void>((resolve) => {
+    res.once('close', () => {
+      z.destroy();
+      resolve();
+    });
+    res.once('finish', () => resolve());
+  });
+  z.pipe(res);
+  for (const c of chunks) {
+    if (res.destroyed) break;
+    if (!z.write(c)) await new Promise<void>((resolve) => z.once('drain', resolve));
+  }
+  z.end();
+  await done;
 }
 
 /** Plain text, as Go's `http.Error` writes it. */

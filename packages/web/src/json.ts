@@ -142,23 +142,38 @@ export function rfc3339(ms: number): string {
 
 const CHUNK = 64 * 1024;
 
-/** Accumulates JSON text; `buffers()` hands it out as Buffers of about 64 KiB. */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * Accumulates JSON text; `buffers()` hands it out as Buffers of about 64 KiB. Text known to be ASCII
+ * (numbers, timestamps, keys) is encoded as latin1, which is cheaper than UTF-8.
+ */
 export class JsonWriter {
   private cur = '';
+  private ascii = true;
   private readonly chunks: Buffer[] = [];
   private total = 0;
 
+  /** Appends text that may hold any character. */
   write(s: string): void {
+    if (this.ascii && NON_ASCII.test(s)) this.ascii = false;
+    this.cur += s;
+    if (this.cur.length >= CHUNK) this.flush();
+  }
+
+  /** Appends text the caller knows to be ASCII. */
+  writeAscii(s: string): void {
     this.cur += s;
     if (this.cur.length >= CHUNK) this.flush();
   }
 
   private flush(): void {
     if (this.cur.length === 0) return;
-    const b = Buffer.from(this.cur, 'utf8');
+    const b = Buffer.from(this.cur, this.ascii ? 'latin1' : 'utf8');
     this.chunks.push(b);
     this.total += b.length;
     this.cur = '';
+    this.ascii = true;
   }
 
   /** The whole output so far. */
@@ -168,7 +183,7 @@ export class JsonWriter {
   }
 
   get byteLength(): number {
-    return this.total + Buffer.byteLength(this.cur);
+    return this.total + Buffer.byteLength(this.cur, this.ascii ? 'latin1' : 'utf8');
   }
 
   toString(): string {

@@ -47,7 +47,8 @@ export function writeQueryData(w: JsonWriter, value: QueryValue, stats?: QuerySt
       const samples = value.samples;
       for (let i = 0; i < samples.length; i++) {
         const s = samples[i];
-        w.write((i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels) + ',"value":[' + apiTimestamp(s.t) + ',"' + apiFloat(s.v) + '"]}');
+        w.write((i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels));
+        w.writeAscii(',"value":[' + apiTimestamp(s.t) + ',"' + apiFloat(s.v) + '"]}');
       }
       w.write(']');
       break;
@@ -67,19 +68,20 @@ export function writeQueryData(w: JsonWriter, value: QueryValue, stats?: QuerySt
           tsText = new Array<string>(ts.length);
           for (let k = 0; k < ts.length; k++) tsText[k] = apiTimestamp(ts[k]);
         }
-        let out = (i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels);
+        w.write((i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels));
+        let out = '';
         if (ts.length > 0) {
           out += ',"values":[';
           for (let k = 0; k < ts.length; k++) {
             out += (k === 0 ? '[' : ',[') + tsText[k] + ',"' + apiFloat(vs[k]) + '"]';
             if (out.length > 16384) {
-              w.write(out);
+              w.writeAscii(out);
               out = '';
             }
           }
           out += ']';
         }
-        w.write(out + '}');
+        w.writeAscii(out + '}');
       }
       w.write(']');
       break;

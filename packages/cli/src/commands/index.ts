@@ -6,5 +6,6 @@ import { tsdbImportOpenMetricsCommand } from './tsdb-import.js';
 import { checkMetricsCommand } from './check-metrics.js';
 import { checkConfigCommand } from './check-config.js';
 import { serverCommand } from './server.js';
+import { pushgatewayCommand } from './pushgateway.js';
 
-export const commands: readonly Command[] = [nodeExporterCommand, tsdbListCommand, tsdbAnalyzeCommand, tsdbDumpCommand, tsdbImportOpenMetricsCommand, checkMetricsCommand, checkConfigCommand, serverCommand];
+export const commands: readonly Command[] = [nodeExporterCommand, tsdbListCommand, tsdbAnalyzeCommand, tsdbDumpCommand, tsdbImportOpenMetricsCommand, checkMetricsCommand, checkConfigCommand, serverCommand, pushgatewayCommand];

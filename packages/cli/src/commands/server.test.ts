@@ -141,6 +141,17 @@ test('hello world scraped, promtool queries it, Prometheus federates it, Vigil s
 
     const targets = await json(`${vigil.url}/api/v1/targets`);
     assert.deepEqual(targets.data.activeTargets.map((t: { scrapePool: string; health: string }) => [t.scrapePool, t.health]), [['prometheus', 'up'], ['python', 'up']]);
+    // A target has the fields Prometheus gives it, in the same order.
+    const theirs = await json(`${promURL}/api/v1/targets`);
+    assert.deepEqual(Object.keys(targets.data.activeTargets[0]), Object.keys(theirs.data.activeTargets[0]));
+    const pyTarget = targets.data.activeTargets[1];
+    assert.equal(pyTarget.scrapeUrl, `http://127.0.0.1:${metricsPort}/metrics`);
+    assert.deepEqual(pyTarget.labels, { instance: `127.0.0.1:${metricsPort}`, job: 'python' });
+    assert.equal(pyTarget.lastError, '');
+    assert.match(pyTarget.lastScrape, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(pyTarget.scrapeInterval, '1s');
+    const tm = await json(`${vigil.url}/api/v1/targets/metadata?metric=hello_worlds&match_target={job="python"}`);
+    assert.deepEqual(tm.data, [{ target: { instance: `127.0.0.1:${metricsPort}`, job: 'python' }, type: 'counter', help: 'Hello Worlds requested.', unit: '' }]);
     const md = await json(`${vigil.url}/api/v1/metadata?metric=hello_worlds`);
     assert.deepEqual(md.data, { hello_worlds: [{ type: 'counter', help: 'Hello Worlds requested.', unit: '' }] });
 
@@ -166,7 +177,12 @@ test('a bad file on SIGHUP keeps the running configuration and says why; POST /-
     vigil = await startVigil(['server', `--config.file=${cfg}`, `--storage.tsdb.path=${join(dir.path, 'data')}`, '--web.enable-lifecycle'], port);
     await waitValue(vigil.url, 'up{job="self"}', (v) => v === 1, 'self scrape');
 
+    // promtool and `vigil check config` agree on the running file and on the bad one below.
+    const promtool = requireProgram('promtool', 'prometheus');
+    const check = () => [runProgram(promtool, ['check', 'config', cfg]).status, runProgram(process.execPath, [VIGIL, 'check', 'config', cfg]).status];
+    assert.deepEqual(check(), [0, 0]);
     writeFileSync(cfg, 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    scrape_interval: nope\n');
+    assert.deepEqual(check(), [1, 1]);
     vigil.proc.child.kill('SIGHUP');
     await eventually(async () => (metricValue(await metricsText(vigil!.url), 'vigil_config_last_reload_successful') === 0 ? true : undefined), 10_000, 'the failed reload');
     assert.match(vigil.proc.output(), /level=ERROR msg="Error reloading config" err=".*prometheus\.yml:5:22: scrape_configs\[0\]\.scrape_interval: not a valid duration string: \\"nope\\""/);
@@ -286,16 +302,28 @@ test('the admin API deletes series, cleans tombstones and snapshots; it is off b
   }
 });
 
-test('`vigil` with no subcommand: the all-in-one server scrapes itself and the embedded node exporter at once', { timeout: 60_000 }, async () => {
+test('`vigil` with no subcommand: the all-in-one server scrapes itself, the embedded node exporter and pushgateway at once', { timeout: 60_000 }, async () => {
   const dir = tempDir('vigil-server-allinone-');
   try {
     const nodePort = await freePort();
-    const vigil = await startVigil([`--storage.tsdb.path=${join(dir.path, 'data')}`, `--all-in-one.node-exporter.listen-address=127.0.0.1:${nodePort}`]);
+    const pushPort = await freePort();
+    const vigil = await startVigil([
+      `--storage.tsdb.path=${join(dir.path, 'data')}`,
+      `--all-in-one.node-exporter.listen-address=127.0.0.1:${nodePort}`,
+      `--all-in-one.pushgateway.listen-address=127.0.0.1:${pushPort}`,
+    ]);
     try {
+      // A batch job pushes before the first scrape.
+      const push = await fetch(`http://127.0.0.1:${pushPort}/metrics/job/backup/instance/db1`, { method: 'PUT', body: '# TYPE backup_last_success_seconds gauge\nbackup_last_success_seconds 1700000000\n' });
+      assert.equal(push.status, 200);
       // The first scrape happens at start: well within one 15 s interval.
       await waitValue(vigil.url, 'up{job="vigil"}', (v) => v === 1, 'Vigil scraping itself', 10_000);
       await waitValue(vigil.url, 'up{job="node"}', (v) => v === 1, 'the embedded node exporter', 10_000);
+      await waitValue(vigil.url, 'up{job="pushgateway"}', (v) => v === 1, 'the embedded pushgateway', 10_000);
       assert.ok(((await value(vigil.url, 'count(node_cpu_seconds_total)')) ?? 0) > 0);
+      // honor_labels: the pushed series keeps the job and instance it was pushed with (the push came after
+      // the first scrape, so it shows at the second, one interval later).
+      assert.equal(await waitValue(vigil.url, 'backup_last_success_seconds{job="backup",instance="db1"}', (v) => v === 1700000000, 'the pushed metric', 25_000), 1700000000);
       const cfg = await json(`${vigil.url}/api/v1/status/config`);
       assert.match(cfg.data.yaml, /scrape_interval: 15s/);
       const flags = await json(`${vigil.url}/api/v1/status/flags`);

@@ -5,7 +5,8 @@
  *
  * Without `--config.file` it scrapes nothing and serves its data directory (Vigil's or Prometheus's).
  * `vigil` with no subcommand (`npm start`) is the all-in-one default: a built-in configuration that
- * scrapes the server itself and the node exporter embedded in the same process, first scrapes at once.
+ * scrapes the server itself and the node exporter and pushgateway embedded in the same process, first
+ * scrapes at once.
  */
 import { readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -20,6 +21,7 @@ import {
   type WalReplayStatus,
 } from '@vigil/web';
 import { NodeExporter, startNodeExporterServer, type RunningServer } from '@vigil/node-exporter';
+import { startPushgateway, type RunningPushgateway } from '@vigil/pushgateway';
 import type { Command, CommandContext } from '../command.js';
 import { parseBytes, type FlagSpec, type ParsedFlags } from '../flags.js';
 import { VERSION } from '../main.js';
@@ -42,7 +44,7 @@ const flags: FlagSpec[] = [
   { name: 'storage.tsdb.retention.time', type: 'duration', placeholder: 'DURATION', help: 'How long to retain samples in storage. If neither this flag nor "storage.tsdb.retention.size" is set, the retention time defaults to 15d.' },
   { name: 'storage.tsdb.retention.size', type: 'bytes', placeholder: 'SIZE', help: 'Maximum number of bytes that can be stored for blocks. A unit is required, supported units: B, KB, MB, GB, TB, PB, EB. Ex: "512MB". Based on powers-of-2, so 1KB is 1024B.' },
   { name: 'storage.tsdb.no-lockfile', type: 'bool', help: 'Do not create lockfile in data directory.' },
-  { name: 'storage.tsdb.wal-compression', type: 'bool', default: 'true', help: 'Compress the tsdb WAL.' },
+  { name: 'storage.tsdb.wal-compression', type: 'bool', default: 'true', hidden: true, help: 'Compress the tsdb WAL.' },
   { name: 'storage.tsdb.min-block-duration', type: 'duration', default: '2h', hidden: true, help: 'Minimum duration of a data block before being persisted.' },
   { name: 'storage.tsdb.max-block-duration', type: 'duration', hidden: true, help: 'Maximum duration compacted blocks may span. For use in testing. (Defaults to 10% of the retention period.)' },
   { name: 'query.lookback-delta', type: 'duration', default: '5m', help: 'The maximum lookback duration for retrieving metrics during expression evaluations and federation.' },
@@ -54,11 +56,12 @@ const flags: FlagSpec[] = [
   { name: 'log.format', type: 'string', default: 'logfmt', help: 'Output format of log messages. One of: [logfmt, json]' },
   { name: ALL_IN_ONE_FLAG, type: 'bool', hidden: true, help: 'Built-in configuration with the embedded exporters (what `vigil` with no subcommand runs).' },
   { name: 'all-in-one.node-exporter.listen-address', type: 'string', default: '127.0.0.1:9100', hidden: true, help: 'Where the all-in-one default runs the embedded node exporter.' },
+  { name: 'all-in-one.pushgateway.listen-address', type: 'string', default: '127.0.0.1:9091', hidden: true, help: 'Where the all-in-one default runs the embedded pushgateway.' },
 ];
 
 
 /** The built-in configuration of the all-in-one default: the server itself and the embedded exporters. */
-export function builtInConfigYAML(selfAddress: string, metricsPath: string, nodeExporter: string | undefined): string {
+export function builtInConfigYAML(selfAddress: string, metricsPath: string, nodeExporter: string | undefined, pushgateway?: string): string {
   const lines = [
     'global:',
     '  scrape_interval: 15s',
@@ -71,6 +74,10 @@ export function builtInConfigYAML(selfAddress: string, metricsPath: string, node
   ];
   if (nodeExporter !== undefined) {
     lines.push('  - job_name: node', '    static_configs:', `      - targets: [${JSON.stringify(nodeExporter)}]`);
+  }
+  if (pushgateway !== undefined) {
+    // Pushed series keep their own job and instance labels, as the Pushgateway's documentation asks.
+    lines.push('  - job_name: pushgateway', '    honor_labels: true', '    static_configs:', `      - targets: [${JSON.stringify(pushgateway)}]`);
   }
   return lines.join('\n') + '\n';
 }
@@ -132,6 +139,7 @@ export const serverCommand: Command = {
     });
     const allInOne = f.bool(ALL_IN_ONE_FLAG) && !f.given.has('config.file');
     const NODE_EXPORTER_ADDRESS = f.string('all-in-one.node-exporter.listen-address');
+    const PUSHGATEWAY_ADDRESS = f.string('all-in-one.pushgateway.listen-address');
     const configFile = f.string('config.file');
     const dataDir = f.string('storage.tsdb.path');
     const listenAddress = f.string('web.listen-address');
@@ -163,7 +171,7 @@ export const serverCommand: Command = {
 
     // Configuration.
     const loadCurrent = (selfAddress: string, nodeExporter: string | undefined): Config => {
-      if (allInOne) return loadConfig(builtInConfigYAML(selfAddress, (routePrefix === '/' ? '' : routePrefix) + '/metrics', nodeExporter), '<built-in>');
+      if (allInOne) return loadConfig(builtInConfigYAML(selfAddress, (routePrefix === '/' ? '' : routePrefix) + '/metrics', nodeExporter, PUSHGATEWAY_ADDRESS), '<built-in>');
       if (configFile === '') return loadConfig('', '<default>');
       return loadConfigFile(configFile, { warn: (m) => log.warn(m) });
     };
@@ -271,9 +279,12 @@ export const serverCommand: Command = {
     });
 
     let nodeServer: RunningServer | undefined;
+    let pushgateway: RunningPushgateway | undefined;
     const onHup = () => {
       reload('SIGHUP').catch(() => undefined);
     };
+    // From now on SIGHUP reloads (Node's default would end the process).
+    process.on('SIGHUP', onHup);
     try {
       const bound = await web.listen();
       log.info('Listening on', { address: `${bound.host}:${bound.port}`, component: 'web' });
@@ -310,6 +321,18 @@ export const serverCommand: Command = {
         } catch (e) {
           log.warn('Embedded node exporter not started; its scrape target stays in the configuration', { address: NODE_EXPORTER_ADDRESS, err: errorMessage(e) });
         }
+        try {
+          const pgLog = log.with({ component: 'pushgateway' });
+          pushgateway = await startPushgateway({
+            listenAddress: PUSHGATEWAY_ADDRESS,
+            processMetrics: false,
+            version: VERSION,
+            log: (level, msg, fields) => pgLog[level](msg, fields),
+          });
+          log.info('Embedded pushgateway listening', { address: PUSHGATEWAY_ADDRESS });
+        } catch (e) {
+          log.warn('Embedded pushgateway not started; its scrape target stays in the configuration', { address: PUSHGATEWAY_ADDRESS, err: errorMessage(e) });
+        }
         // The built-in configuration scrapes the port actually bound.
         config = loadCurrent(`${selfHost}:${bound.port}`, NODE_EXPORTER_ADDRESS);
       }
@@ -319,8 +342,7 @@ export const serverCommand: Command = {
       await manager.applyConfig(config);
       metrics.ready.set(1);
       web.setReady(true);
-      log.info('Server is ready to receive web requests.');
-      process.on('SIGHUP', onHup);
+      log.info('Server is ready to receive web requests.', { url: `http://${selfHost.includes(':') ? `[${selfHost}]` : selfHost}:${bound.port}${routePrefix === '/' ? '/' : routePrefix + '/'}` });
 
       await Promise.race([waitFor(ctx.stopSignal), waitFor(quit.signal)]);
       log.warn('Stopping Vigil Server ...');
@@ -335,6 +357,7 @@ export const serverCommand: Command = {
       await web.close(5000).catch((e) => log.error('Closing the web server failed', { err: errorMessage(e) }));
       if (manager) await manager.stop().catch((e) => log.error('Stopping scraping failed', { err: errorMessage(e) }));
       if (nodeServer) await nodeServer.close().catch(() => undefined);
+      if (pushgateway) await pushgateway.close().catch(() => undefined);
       if (db) {
         await db.close().catch((e) => log.error('Closing the TSDB failed', { err: errorMessage(e) }));
         log.info('TSDB closed');

@@ -11,10 +11,16 @@ import type { Querier, Queryable } from '../storage.js';
 import { CHUNKS_DIRNAME, ChunkReader } from './chunks.js';
 import { IndexReader } from './index-reader.js';
 import { META_FILENAME, readMetaFile, writeMetaFile, type BlockMeta } from './meta.js';
+import type { PageCache } from './page-cache.js';
 import { BlockQuerier, postingsForMatchers } from './querier.js';
 import { TOMBSTONES_FILENAME, Tombstones, readTombstonesFile, writeTombstonesFile } from './tombstones.js';
 import { isUlid } from './ulid.js';
 import { INDEX_FILENAME, TMP_FOR_CREATION_SUFFIX, TMP_FOR_DELETION_SUFFIX } from './writer.js';
+
+export interface BlockOpenOptions {
+  /** The page cache the block's index and chunk files are read through (bounds their memory). */
+  readonly cache?: PageCache;
+}
 
 export class Block implements Queryable {
   readonly dir: string;
@@ -38,13 +44,16 @@ export class Block implements Queryable {
     this.tombstonesSize = tombstonesSize;
   }
 
-  /** Opens the block in `dir`; throws a VigilError naming the damaged file (and offset) when it cannot. */
-  static open(dir: string): Block {
+  /**
+   * Opens the block in `dir`; throws a VigilError naming the damaged file (and offset) when it cannot.
+   * Its files are read through `options.cache` (by default the process-wide shared page cache).
+   */
+  static open(dir: string, options: BlockOpenOptions = {}): Block {
     const { meta, size: metaSize } = readMetaFile(dir);
-    const chunks = new ChunkReader(join(dir, CHUNKS_DIRNAME));
+    const chunks = new ChunkReader(join(dir, CHUNKS_DIRNAME), { cache: options.cache });
     let index: IndexReader | undefined;
     try {
-      index = new IndexReader(join(dir, INDEX_FILENAME));
+      index = new IndexReader(join(dir, INDEX_FILENAME), { cache: options.cache });
       const { tombstones, size } = readTombstonesFile(dir);
       return new Block(dir, meta, metaSize, index, chunks, tombstones, size);
     } catch (e) {
@@ -199,9 +208,10 @@ export interface OpenBlocksResult {
 /**
  * Opens every block under `dataDir`. Leftover `*.tmp-for-creation`/`*.tmp-for-deletion` dirs (an
  * interrupted write or delete) are removed first when `removeTmp` is set. Blocks marked deletable are
- * skipped. Blocks already open in `loaded` (by ULID) are reused instead of reopened.
+ * skipped. Blocks already open in `loaded` (by ULID) are reused instead of reopened. New blocks read
+ * their files through `cache` (the process-wide shared page cache by default).
  */
-export function openBlocks(dataDir: string, options: { removeTmp?: boolean; loaded?: readonly Block[] } = {}): OpenBlocksResult {
+export function openBlocks(dataDir: string, options: { removeTmp?: boolean; loaded?: readonly Block[]; cache?: PageCache } = {}): OpenBlocksResult {
   if (options.removeTmp) removeTmpDirs(dataDir);
   const blocks: Block[] = [];
   const errors: BlockOpenError[] = [];
@@ -213,7 +223,7 @@ export function openBlocks(dataDir: string, options: { removeTmp?: boolean; load
       continue;
     }
     try {
-      const b = Block.open(dir);
+      const b = Block.open(dir, { cache: options.cache });
       if (b.meta.compaction.deletable) {
         b.close();
         continue;

@@ -7,8 +7,9 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VigilError } from '@vigil/model';
 import { crc32c } from './crc32c.js';
-import { Decbuf, Encbuf, corruption } from './encoding.js';
+import { Encbuf, corruption } from './encoding.js';
 import { FileReader } from './file-reader.js';
+import { PAGE_SIZE, type PageCache } from './page-cache.js';
 import { BufferedFileWriter, fsyncDir } from './fsutil.js';
 
 export const CHUNKS_DIRNAME = 'chunks';
@@ -93,15 +94,35 @@ export interface RawChunk {
   readonly data: Uint8Array;
 }
 
-/** Reads chunks of a block's `chunks/` directory by reference, with positioned reads. */
+export interface ChunkReaderOptions {
+  /** The page cache to read the segments through; the process-wide shared one by default. */
+  readonly cache?: PageCache;
+}
+
+/**
+ * Reads chunks of a block's `chunks/` directory by reference, through the page cache.
+ *
+ * Every chunk's CRC is checked before its bytes are handed out, once per stay of its page in the cache:
+ * the offset is marked verified on the page and later reads of it skip the check; bytes read from the
+ * file again (after eviction) are checked again. A chunk that spans two pages is copied and checked on
+ * every read (rare: chunks are a few hundred bytes, pages 64 KiB).
+ */
 export class ChunkReader {
   readonly dir: string;
   private readonly files: FileReader[] = [];
   /** Total size of the segment files in bytes. */
   readonly size: number;
+  /**
+   * Result of `locate`: the chunk's data is `buf[dataStart .. dataStart + dataLength)`, with encoding
+   * `encoding`. `buf` is a cached page (or a copy): read it, do not modify it; valid until the next call.
+   */
+  buf: Uint8Array = new Uint8Array(0);
+  dataStart = 0;
+  dataLength = 0;
+  encoding = 0;
 
   /** Opens every segment and checks its header; a bad header is a corruption error naming the file. */
-  constructor(dir: string) {
+  constructor(dir: string, options: ChunkReaderOptions = {}) {
     this.dir = dir;
     let names: string[];
     try {
@@ -115,7 +136,7 @@ export class ChunkReader {
       for (const n of names) {
         const path = join(dir, n);
         if (!statSync(path).isFile()) continue;
-        const f = new FileReader(path, 1 << 20);
+        const f = new FileReader(path, { cache: options.cache, markShift: 0 });
         this.files.push(f);
         size += f.size;
         if (f.size < SEGMENT_HEADER_SIZE) throw corruption(path, 0, `segment file too short for its header (${f.size} bytes)`);
@@ -135,8 +156,12 @@ export class ChunkReader {
     return this.files.length;
   }
 
-  /** The chunk at `ref`; a bad reference, length or checksum is a corruption error with file and offset. */
-  chunk(ref: number): RawChunk {
+  /**
+   * Finds the chunk at `ref` and checks it (see the class comment); afterwards `buf`, `dataStart`,
+   * `dataLength` and `encoding` describe it. Allocates nothing when the chunk lies in one cached page.
+   * A bad reference, length or checksum is a corruption error with file and offset.
+   */
+  locate(ref: number): void {
     const seq = Math.floor(ref / TWO_32);
     const off = ref - seq * TWO_32;
     const f = this.files[seq];
@@ -146,23 +171,55 @@ export class ChunkReader {
     if (off < SEGMENT_HEADER_SIZE || off >= f.size) {
       throw corruption(f.path, off, `chunk reference ${ref} points outside the segment (size ${f.size})`);
     }
-    const head = f.readUpTo(off, 11);
-    const d = new Decbuf(head, f.path, off);
-    const len = d.uvarint();
-    const encoding = d.byte();
-    const dataStart = off + d.pos;
-    if (dataStart + len + 4 > f.size) {
+    // The length's uvarint: at most 5 bytes for any chunk a 32-bit offset can address.
+    f.locate(off, Math.min(MAX_LEN_BYTES, f.size - off), 'chunk length');
+    let b: Uint8Array = f.located;
+    const start = f.locatedOffset;
+    let page = f.locatedPage;
+    let p = start;
+    const lenEnd = p + Math.min(MAX_LEN_BYTES, f.size - off);
+    let len = 0;
+    let mul = 1;
+    for (;;) {
+      if (p >= lenEnd) throw corruption(f.path, off, 'chunk length is not a valid uvarint');
+      const c = b[p++];
+      len += (c & 0x7f) * mul;
+      if (c < 0x80) break;
+      mul *= 128;
+    }
+    const encAt = off + (p - start);
+    if (encAt + 1 + len + 4 > f.size) {
       throw corruption(f.path, off, `chunk of ${len} bytes runs past the end of the segment (size ${f.size})`);
     }
-    const all = f.read(dataStart - 1, len + 5, 'chunk');
-    const want = all.readUInt32BE(len + 1);
-    const got = crc32c(all, 0, len + 1);
-    if (want !== got) {
-      throw corruption(f.path, off, `chunk checksum mismatch (stored 0x${want.toString(16)}, computed 0x${got.toString(16)})`);
+    // Encoding byte, data and CRC: usually in the same page as the length, else found (or copied) anew.
+    if (page < 0 || p + 1 + len + 4 > b.length) {
+      f.locate(encAt, len + 5, 'chunk');
+      b = f.located;
+      p = f.locatedOffset;
+      // Marks live with the page that holds the chunk's start, so only a chunk wholly inside that page
+      // can be marked: its bytes cannot be re-read without the mark going too.
+      page = f.locatedPage >= 0 && Math.floor(off / PAGE_SIZE) === f.locatedPage ? f.locatedPage : -1;
     }
-    const data = new Uint8Array(len);
-    data.set(all.subarray(1, len + 1));
-    return { encoding, data };
+    if (page < 0 || !f.isVerified(off)) {
+      const want = ((b[p + len + 1] << 24) | (b[p + len + 2] << 16) | (b[p + len + 3] << 8) | b[p + len + 4]) >>> 0;
+      const got = crc32c(b, p, p + len + 1);
+      if (want !== got) {
+        throw corruption(f.path, off, `chunk checksum mismatch (stored 0x${want.toString(16)}, computed 0x${got.toString(16)})`);
+      }
+      if (page >= 0) f.markVerified(off);
+    }
+    this.buf = b;
+    this.encoding = b[p];
+    this.dataStart = p + 1;
+    this.dataLength = len;
+  }
+
+  /** The chunk at `ref`, as a copy; a bad reference, length or checksum is a corruption error with file and offset. */
+  chunk(ref: number): RawChunk {
+    this.locate(ref);
+    const data = new Uint8Array(this.dataLength);
+    data.set(this.buf.subarray(this.dataStart, this.dataStart + this.dataLength));
+    return { encoding: this.encoding, data };
   }
 
   close(): void {
@@ -170,3 +227,6 @@ export class ChunkReader {
     this.files.length = 0;
   }
 }
+
+/** Bytes of a chunk length uvarint for lengths below 2^35 (far beyond a segment). */
+const MAX_LEN_BYTES = 5;

@@ -111,15 +111,23 @@ export class Encbuf {
  * position in the file.
  */
 export class Decbuf {
-  readonly b: Buffer;
+  b: Buffer;
   pos: number;
   end: number;
   readonly file: string;
-  readonly base: number;
+  base: number;
 
   constructor(b: Buffer, file: string, base = 0, pos = 0, end = b.length) {
     this.b = b;
     this.file = file;
+    this.base = base;
+    this.pos = pos;
+    this.end = end;
+  }
+
+  /** Points the cursor at `b[pos..end)` (no copy), `base` being the file offset of `b[0]`. */
+  reset(b: Buffer, base: number, pos: number, end: number): void {
+    this.b = b;
     this.base = base;
     this.pos = pos;
     this.end = end;
@@ -163,14 +171,43 @@ export class Decbuf {
     return hi * TWO_32 + lo;
   }
 
+  /** An unsigned varint; values below 2^28 with four bytes in reach take the short, inlinable path. */
   uvarint(): number {
     const b = this.b;
-    let p = this.pos;
-    const end = this.end;
-    if (p < end && b[p] < 0x80) {
-      this.pos = p + 1;
-      return b[p];
+    const p = this.pos;
+    if (p + 3 < this.end) {
+      let c = b[p];
+      if (c < 0x80) {
+        this.pos = p + 1;
+        return c;
+      }
+      let v = c & 0x7f;
+      c = b[p + 1];
+      if (c < 0x80) {
+        this.pos = p + 2;
+        return v | (c << 7);
+      }
+      v |= (c & 0x7f) << 7;
+      c = b[p + 2];
+      if (c < 0x80) {
+        this.pos = p + 3;
+        return v | (c << 14);
+      }
+      v |= (c & 0x7f) << 14;
+      c = b[p + 3];
+      if (c < 0x80) {
+        this.pos = p + 4;
+        return v | (c << 21);
+      }
     }
+    return this.uvarintLong();
+  }
+
+  /** Any unsigned varint, bounds-checked byte by byte (exact up to 2^53). */
+  private uvarintLong(): number {
+    const b = this.b;
+    const end = this.end;
+    let p = this.pos;
     let v = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
@@ -189,7 +226,8 @@ export class Decbuf {
 
   varint(): number {
     const u = this.uvarint();
-    // Zig-zag: even → u/2, odd → -(u+1)/2.
+    // Zig-zag: even → u/2, odd → -(u+1)/2; 32-bit arithmetic while it fits.
+    if (u <= 0x7fffffff) return (u >>> 1) ^ -(u & 1);
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
   }
 

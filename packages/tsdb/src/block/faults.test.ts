@@ -90,6 +90,17 @@ test('damaged blocks: a clear error naming the file and offset, and the other bl
           return true;
         }, c.name);
         q.close();
+        // The batch read reports the same damage.
+        const q2 = badBlock.querier(-Infinity, Infinity);
+        assert.throws(() => {
+          for (const s of q2.select([new Matcher('=~', 'job', '.+')])) s.readSamples!(-Infinity, Infinity, { push() {} });
+        }, (e: unknown) => {
+          assert.ok(isVigilError(e, 'corruption'), `${c.name} (readSamples): ${e}`);
+          assert.match((e as Error).message, nameRe, c.name);
+          assert.match((e as Error).message, c.message, c.name);
+          return true;
+        }, `${c.name} (readSamples)`);
+        q2.close();
       }
       // The good block answers either way.
       const goodBlock = blocks.find((b) => b.ulid === good.ulid)!;
@@ -139,6 +150,15 @@ test('random damage anywhere in a block never escapes as anything but a VigilErr
         continue;
       }
       try {
+        // The batch read first (nothing cached yet), then the iterators.
+        const q0 = b.querier(-Infinity, Infinity);
+        try {
+          for (const s of q0.select([new Matcher('=~', '__name__', '.*')])) s.readSamples!(-Infinity, Infinity, { push() {} });
+        } catch (e) {
+          assert.ok(isVigilError(e), `batch read after damaging ${f}: ${(e as Error).stack}`);
+        } finally {
+          q0.close();
+        }
         const q = b.querier(-Infinity, Infinity);
         dumpQuerier(q, [new Matcher('=~', '__name__', '.*')]);
         q.labelValues('job');

@@ -59,6 +59,27 @@ test('varints round-trip up to 2^53 and truncated ones are reported with their o
   assert.throws(() => trunc.uvarint(), (err: unknown) => isVigilError(err, 'corruption') && /some\/file.*offset 100/.test((err as Error).message));
 });
 
+test('varints decode alike with room to spare and at the very end of their data, around every byte boundary', () => {
+  const unsigned: number[] = [];
+  for (let bits = 7; bits <= 53; bits += 7) unsigned.push(2 ** bits - 1, 2 ** bits, 2 ** bits + 1);
+  unsigned.push(2 ** 30 - 1, 2 ** 30, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, Number.MAX_SAFE_INTEGER);
+  const signed = [0, -1, 1, 2 ** 30 - 1, -(2 ** 30), 2 ** 30, -(2 ** 30) - 1, 2 ** 31 - 1, -(2 ** 31), 1_767_227_400_000, -1_767_227_400_000];
+  for (const [v, isSigned] of [...unsigned.map((v) => [v, false] as const), ...signed.map((v) => [v, true] as const)]) {
+    const e = new Encbuf(4);
+    if (isSigned) e.putVarint(v);
+    else e.putUvarint(v);
+    const n = e.len;
+    for (const pad of [0, 16]) {
+      const b = Buffer.alloc(n + pad, 0xff);
+      e.get().copy(b);
+      // The data ends after the varint; padding beyond `end` must not be read.
+      const d = new Decbuf(b, 'x', 0, 0, n);
+      assert.equal(isSigned ? d.varint() : d.uvarint(), v, `${v} (pad ${pad})`);
+      assert.equal(d.pos, n, `${v} (pad ${pad}): bytes consumed`);
+    }
+  }
+});
+
 test('compareUtf8 orders like Go byte comparison', () => {
   const strs = ['b', 'a', '', 'ab', '\uffff', '\u{10000}', 'é', 'z'];
   const byBytes = [...strs].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));

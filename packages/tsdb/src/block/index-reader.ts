@@ -1,13 +1,16 @@
 /**
- * Reads an index file (format v2) with positioned reads. Opening checks the header, TOC, symbol table
- * and postings offset table (with their CRCs) and keeps those two tables in memory as raw bytes plus
- * offsets; series entries and postings lists are read when asked for, each CRC-checked. Every problem
- * is a `corruption` error naming the file and the offset.
+ * Reads an index file (format v2) with positioned reads through the page cache. Opening checks the
+ * header, TOC, symbol table and postings offset table (with their CRCs) and keeps those two tables in
+ * memory as raw bytes plus offsets; series entries and postings lists are read when asked for. Postings
+ * lists are CRC-checked on every read (as Prometheus does); a series entry is CRC-checked on its first
+ * read while its page is cached (the page remembers it, see `FileReader`), so repeated queries do not
+ * checksum the same entries again. Every problem is a `corruption` error naming the file and the offset.
  */
 import { Labels } from '@vigil/model';
 import { crc32c } from './crc32c.js';
 import { Decbuf, compareUtf8, corruption } from './encoding.js';
 import { FileReader } from './file-reader.js';
+import { PAGE_SIZE, type PageCache } from './page-cache.js';
 import { INDEX_FORMAT_V2, INDEX_HEADER_LEN, INDEX_TOC_LEN, MAGIC_INDEX, type IndexTOC } from './index-writer.js';
 
 /** Chunk metas of one series: (mint, maxt, ref) triples. */
@@ -17,6 +20,38 @@ export interface SeriesEntry {
 }
 
 const EMPTY_POSTINGS = new Uint32Array(0);
+
+/** Series entries are 16-byte aligned: one verification mark per 16 bytes. */
+const SERIES_MARK_SHIFT = 4;
+/** A series entry's length uvarint takes at most this many bytes (entries are far below 2^35 bytes). */
+const SERIES_LEN_BYTES = 5;
+
+export interface IndexReaderOptions {
+  /** The page cache to read through; the process-wide shared one by default. */
+  readonly cache?: PageCache;
+}
+
+/**
+ * A growable list of chunk metas, `(mint, maxt, ref)` triples in one `Float64Array`, that the queriers
+ * fill for many series at once instead of allocating an array per series. `arr` is replaced when it
+ * grows; ranges handed out before stay valid in the array they were read from.
+ */
+export class ChunkMetaList {
+  arr: Float64Array;
+  len = 0;
+
+  constructor(capacity = 3 * 1024) {
+    this.arr = new Float64Array(capacity);
+  }
+
+  /** Makes room for `n` more numbers. */
+  ensure(n: number): void {
+    if (this.len + n <= this.arr.length) return;
+    const next = new Float64Array(Math.max(this.arr.length * 2, this.len + n));
+    next.set(this.arr.subarray(0, this.len));
+    this.arr = next;
+  }
+}
 
 interface NameEntries {
   /** Index of the name's first entry in the postings offset table, and one past its last. */
@@ -40,9 +75,13 @@ export class IndexReader {
   private readonly names = new Map<string, NameEntries>();
   private readonly sortedNames: string[];
 
-  constructor(path: string) {
+  private readonly d: Decbuf;
+  private labelRefs = new Uint32Array(64);
+
+  constructor(path: string, options: IndexReaderOptions = {}) {
     this.path = path;
-    this.f = new FileReader(path, 8 << 20);
+    this.d = new Decbuf(Buffer.alloc(0), path);
+    this.f = new FileReader(path, { cache: options.cache, markShift: SERIES_MARK_SHIFT });
     try {
       const f = this.f;
       if (f.size < INDEX_HEADER_LEN + INDEX_TOC_LEN) throw corruption(path, 0, `index file too short (${f.size} bytes)`);
@@ -251,18 +290,21 @@ export class IndexReader {
 
   /** Reads the postings list at file offset `off`. */
   readPostings(off: number): Uint32Array {
-    const len = this.f.read(off, 4, 'postings list length').readUInt32BE(0);
-    if (len < 4 || off + 8 + len > this.f.size) throw corruption(this.path, off, `postings list of ${len} bytes does not fit in the file (size ${this.f.size})`);
-    const b = this.f.read(off + 4, len + 4, 'postings list');
-    const want = b.readUInt32BE(len);
-    const got = crc32c(b, 0, len);
+    const f = this.f;
+    const len = f.read(off, 4, 'postings list length').readUInt32BE(0);
+    if (len < 4 || off + 8 + len > f.size) throw corruption(this.path, off, `postings list of ${len} bytes does not fit in the file (size ${f.size})`);
+    f.locate(off + 4, len + 4, 'postings list');
+    const b = f.located;
+    const p = f.locatedOffset;
+    const want = b.readUInt32BE(p + len);
+    const got = crc32c(b, p, p + len);
     if (want !== got) throw corruption(this.path, off, `postings list checksum mismatch (stored 0x${want.toString(16)}, computed 0x${got.toString(16)})`);
-    const n = b.readUInt32BE(0);
+    const n = b.readUInt32BE(p);
     if (4 + 4 * n !== len) throw corruption(this.path, off, `postings list announces ${n} entries in ${len} bytes`);
     const out = new Uint32Array(n);
     let prev = -1;
-    for (let i = 0; i < n; i++) {
-      const id = b.readUInt32BE(4 + 4 * i);
+    for (let i = 0, q = p + 4; i < n; i++, q += 4) {
+      const id = ((b[q] << 24) | (b[q + 1] << 16) | (b[q + 2] << 8) | b[q + 3]) >>> 0;
       if (id <= prev) throw corruption(this.path, off + 8 + 4 * i, `postings list is not strictly ascending (${id} after ${prev})`);
       out[i] = id;
       prev = id;
@@ -270,32 +312,68 @@ export class IndexReader {
     return out;
   }
 
-  /** The series with ID `id` (its offset / 16): labels and chunk metas. */
-  series(id: number): SeriesEntry {
+  /**
+   * Finds series `id`'s entry and checks its CRC (once per stay of its page in the cache); afterwards
+   * the reader's cursor `d` spans the entry's body.
+   */
+  private locateSeries(id: number): void {
     const off = id * 16;
-    if (off < this.toc.series || off >= this.f.size - INDEX_TOC_LEN) {
+    const f = this.f;
+    if (off < this.toc.series || off >= f.size - INDEX_TOC_LEN) {
       throw corruption(this.path, off, `series reference ${id} points outside the index's series section`);
     }
-    const head = this.f.readUpTo(off, 5);
-    const hd = new Decbuf(head, this.path, off);
-    const len = hd.uvarint();
-    const start = off + hd.pos;
-    if (start + len + 4 > this.f.size) throw corruption(this.path, off, `series entry of ${len} bytes runs past the end of the file`);
-    const all = this.f.read(start, len + 4, 'series entry');
-    const want = all.readUInt32BE(len);
-    const got = crc32c(all, 0, len);
-    if (want !== got) throw corruption(this.path, off, `series entry checksum mismatch (stored 0x${want.toString(16)}, computed 0x${got.toString(16)})`);
-    const d = new Decbuf(all, this.path, start, 0, len);
+    const lenBytes = Math.min(SERIES_LEN_BYTES, f.size - off);
+    f.locate(off, lenBytes, 'series entry length');
+    const d = this.d;
+    d.reset(f.located, off - f.locatedOffset, f.locatedOffset, f.locatedOffset + lenBytes);
+    const len = d.uvarint();
+    const start = d.offset;
+    if (start + len + 4 > f.size) throw corruption(this.path, off, `series entry of ${len} bytes runs past the end of the file`);
+    f.locate(start, len + 4, 'series entry');
+    const b = f.located;
+    const p = f.locatedOffset;
+    const page = f.locatedPage;
+    // A mark lives with the page of the entry's start: only entries wholly in that page are marked.
+    const markable = page >= 0 && Math.floor(off / PAGE_SIZE) === page;
+    if (!markable || !f.isVerified(off)) {
+      const want = b.readUInt32BE(p + len);
+      const got = crc32c(b, p, p + len);
+      if (want !== got) throw corruption(this.path, off, `series entry checksum mismatch (stored 0x${want.toString(16)}, computed 0x${got.toString(16)})`);
+      if (markable) f.markVerified(off);
+    }
+    d.reset(b, start - p, p, p + len);
+  }
+
+  /** Decodes the labels of the entry under the cursor (which must be at its start). */
+  private decodeLabels(): Labels {
+    const d = this.d;
+    const at = d.offset;
     const n = d.uvarint();
-    if (n > len) throw corruption(this.path, start, `series entry announces ${n} labels in ${len} bytes`);
+    if (n > d.remaining) throw corruption(this.path, at, `series entry announces ${n} labels in ${d.remaining} bytes`);
     const flat: string[] = new Array(2 * n);
     for (let i = 0; i < 2 * n; i += 2) {
       flat[i] = this.symbol(d.uvarint());
       flat[i + 1] = this.symbol(d.uvarint());
-      if (i > 0 && compareUtf8(flat[i], flat[i - 2]) <= 0) throw corruption(this.path, start, `series entry labels are not sorted (${flat[i]} after ${flat[i - 2]})`);
+      if (i > 0 && compareUtf8(flat[i], flat[i - 2]) <= 0) throw corruption(this.path, at, `series entry labels are not sorted (${flat[i]} after ${flat[i - 2]})`);
     }
+    return Labels.fromSortedFlat(flat);
+  }
+
+  /** Reads the chunk count under the cursor and checks it against the bytes left. */
+  private chunkCount(): number {
+    const d = this.d;
+    const at = d.offset;
     const k = d.uvarint();
-    if (k > len) throw corruption(this.path, start, `series entry announces ${k} chunks in ${len} bytes`);
+    if (k > d.remaining) throw corruption(this.path, at, `series entry announces ${k} chunks in ${d.remaining} bytes`);
+    return k;
+  }
+
+  /** The series with ID `id` (its offset / 16): labels and chunk metas. */
+  series(id: number): SeriesEntry {
+    this.locateSeries(id);
+    const labels = this.decodeLabels();
+    const d = this.d;
+    const k = this.chunkCount();
     const chunks = new Float64Array(3 * k);
     if (k > 0) {
       let mint = d.varint();
@@ -313,6 +391,57 @@ export class IndexReader {
         chunks[3 * i + 2] = ref;
       }
     }
-    return { labels: Labels.fromSortedFlat(flat), chunks };
+    return { labels, chunks };
   }
+
+  /**
+   * Series `id` for a query over [mint, maxt]: appends the `(mint, maxt, ref)` of its chunks that
+   * overlap the range to `out` and returns its labels; returns undefined (and appends nothing) when no
+   * chunk overlaps. Labels are decoded only for series that have data in range.
+   */
+  seriesInRange(id: number, mint: number, maxt: number, out: ChunkMetaList): Labels | undefined {
+    this.locateSeries(id);
+    const d = this.d;
+    // The label refs first (kept, not looked up yet), then the chunks.
+    const at = d.offset;
+    const n = d.uvarint();
+    if (n > d.remaining) throw corruption(this.path, at, `series entry announces ${n} labels in ${d.remaining} bytes`);
+    if (2 * n > this.labelRefs.length) this.labelRefs = new Uint32Array(Math.max(2 * n, 2 * this.labelRefs.length));
+    const refs = this.labelRefs;
+    for (let i = 0; i < 2 * n; i++) refs[i] = d.uvarint();
+    const k = this.chunkCount();
+    const start = out.len;
+    if (k > 0) {
+      out.ensure(3 * k);
+      const arr = out.arr;
+      let len = start;
+      let cmint = d.varint();
+      let cmaxt = cmint + d.uvarint();
+      let ref = d.uvarint();
+      for (let i = 0; ; ) {
+        if (cmaxt >= mint && cmint <= maxt) {
+          arr[len] = cmint;
+          arr[len + 1] = cmaxt;
+          arr[len + 2] = ref;
+          len += 3;
+        }
+        if (++i >= k || cmint > maxt) break;
+        cmint = cmaxt + d.uvarint();
+        cmaxt = cmint + d.uvarint();
+        ref += d.varint();
+      }
+      out.len = len;
+    }
+    if (out.len === start) return undefined;
+    const flat: string[] = new Array(2 * n);
+    for (let i = 0; i < 2 * n; i += 2) {
+      flat[i] = this.symbol(refs[i]);
+      flat[i + 1] = this.symbol(refs[i + 1]);
+      if (i > 0 && compareUtf8(flat[i], flat[i - 2]) <= 0) {
+        throw corruption(this.path, at, `series entry labels are not sorted (${flat[i]} after ${flat[i - 2]})`);
+      }
+    }
+    return Labels.fromSortedFlat(flat);
+  }
+
 }

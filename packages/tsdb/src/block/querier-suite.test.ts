@@ -100,6 +100,21 @@ function check(t: Target, all: readonly TestSeries[]): void {
         k++;
       }
       assert.equal(k, want[i].ts.length, `${t.name}: ${name}: ${s.labels} sample count`);
+      // The optional batch read gives the same samples, here over the whole range and a sub-window.
+      if (s.readSamples !== undefined) {
+        const w = want[i];
+        for (const [from, to] of [[-Infinity, Infinity], [w.ts[Math.floor(w.ts.length / 3)], w.ts[Math.floor((2 * w.ts.length) / 3)] + 1]]) {
+          const ts: number[] = [];
+          const vs = new Float64Array(w.ts.length);
+          s.readSamples(from, to, { push: (t, v) => (vs[ts.length] = v, ts.push(t)) });
+          const expect = slice(w, from, to);
+          assert.deepEqual(ts, [...expect.ts], `${t.name}: ${name}: ${s.labels} readSamples [${from}, ${to}]`);
+          for (let j = 0; j < ts.length; j++) {
+            if (isStaleNaN(expect.vs[j])) assert.ok(isStaleNaN(vs[j]), `${t.name}: ${name}: readSamples keeps staleness markers`);
+            else assert.equal(vs[j], expect.vs[j], `${t.name}: ${name}: ${s.labels} readSamples at ${ts[j]}`);
+          }
+        }
+      }
       // seek lands on the first sample at or after the target.
       if (want[i].ts.length > 2) {
         const target = want[i].ts[1] + 1;

@@ -5,9 +5,9 @@
 import { Labels, VigilError, type Matcher } from '@vigil/model';
 import { ENCODING_XOR } from '../chunk-types.js';
 import { XorIterator } from '../chunkenc/xor.js';
-import type { Querier, SampleIterator, SelectHints, Series } from '../storage.js';
+import type { Querier, SampleIterator, SampleSink, SelectHints, Series } from '../storage.js';
 import type { ChunkReader } from './chunks.js';
-import type { IndexReader } from './index-reader.js';
+import { ChunkMetaList, type IndexReader } from './index-reader.js';
 import { intersectPostings, subtractPostings, unionPostings } from './postings.js';
 import { isDeleted, type Interval, type Tombstones } from './tombstones.js';
 
@@ -32,109 +32,122 @@ export function postingsForMatchers(ir: IndexReader, matchers: readonly Matcher[
   return result;
 }
 
-/** Chunk metas `(mint, maxt, ref)` of a series that overlap [mint, maxt] and are not wholly deleted. */
-function chunksInRange(chunks: Float64Array, mint: number, maxt: number, deleted: readonly Interval[] | undefined): Float64Array {
-  let from = -1;
-  let to = -1;
-  let covered = false;
-  for (let i = 0; i < chunks.length; i += 3) {
-    if (chunks[i + 1] < mint || chunks[i] > maxt) continue;
-    if (deleted !== undefined && deleted.some((iv) => iv.mint <= chunks[i] && chunks[i + 1] <= iv.maxt)) {
-      covered = true;
-      continue;
-    }
-    if (from < 0) from = i;
-    to = i + 3;
-  }
-  if (from < 0) return EMPTY_CHUNKS;
-  if (!covered) return chunks.subarray(from, to);
-  // Rare: some chunk in the middle is wholly deleted; keep the others.
-  const keep: number[] = [];
-  for (let i = from; i < to; i += 3) {
-    if (chunks[i + 1] < mint || chunks[i] > maxt) continue;
-    if (deleted!.some((iv) => iv.mint <= chunks[i] && chunks[i + 1] <= iv.maxt)) continue;
-    keep.push(chunks[i], chunks[i + 1], chunks[i + 2]);
-  }
-  return Float64Array.from(keep);
+/** Whether one of the sorted intervals covers [mint, maxt] wholly. */
+function whollyDeleted(deleted: readonly Interval[], mint: number, maxt: number): boolean {
+  for (const iv of deleted) if (iv.mint <= mint && maxt <= iv.maxt) return true;
+  return false;
 }
 
-const EMPTY_CHUNKS = new Float64Array(0);
+/** Drops the chunk metas in `arr[from..to)` wholly covered by a deleted interval; returns the new end. */
+function dropDeletedChunks(arr: Float64Array, from: number, to: number, deleted: readonly Interval[]): number {
+  let w = from;
+  for (let i = from; i < to; i += 3) {
+    if (whollyDeleted(deleted, arr[i], arr[i + 1])) continue;
+    arr[w] = arr[i];
+    arr[w + 1] = arr[i + 1];
+    arr[w + 2] = arr[i + 2];
+    w += 3;
+  }
+  return w;
+}
 
-/** Iterates the samples of a block series within [mint, maxt], chunk by chunk, skipping deleted ranges. */
-export class BlockSeriesIterator implements SampleIterator {
-  t = 0;
-  private readonly cr: ChunkReader;
-  private readonly chunks: Float64Array;
-  private readonly mint: number;
-  private readonly maxt: number;
-  private readonly deleted: readonly Interval[] | undefined;
-  private next3 = 0;
-  private readonly it = new XorIterator();
-  private loaded = false;
-  private done = false;
-  private curRef = 0;
+/** What the series of one `select` share: the chunks, the range, and a chunk decoder for `readSamples`. */
+class SelectScope {
+  readonly cr: ChunkReader;
+  readonly mint: number;
+  readonly maxt: number;
+  readonly decoder = new XorIterator();
+  /** Whether `decoder` is in use (a sink reading another series of the scope from inside `push`). */
+  decoderBusy = false;
 
-  constructor(cr: ChunkReader, chunks: Float64Array, mint: number, maxt: number, deleted: readonly Interval[] | undefined) {
+  constructor(cr: ChunkReader, mint: number, maxt: number) {
     this.cr = cr;
-    this.chunks = chunks;
     this.mint = mint;
     this.maxt = maxt;
+  }
+}
+
+/** Points `cr` at the XOR chunk `ref`; any other encoding is a corruption error (this version reads XOR only). */
+function locateXor(cr: ChunkReader, ref: number): void {
+  cr.locate(ref);
+  if (cr.encoding !== ENCODING_XOR) {
+    throw new VigilError('corruption', `chunk ${ref} in ${JSON.stringify(cr.dir)} has encoding ${cr.encoding}, which this version does not read (only XOR = 1)`);
+  }
+}
+
+function chunkDecodeError(cr: ChunkReader, ref: number, err: Error): VigilError {
+  const seq = Math.floor(ref / 0x100000000);
+  return new VigilError('corruption', `corrupted chunk in ${JSON.stringify(cr.dir)} (segment ${seq}, offset ${ref - seq * 0x100000000}): ${err.message}`);
+}
+
+/**
+ * Iterates the samples of a block series within [mint, maxt], chunk by chunk, skipping deleted ranges.
+ * Its chunk metas are `metas[from..to)`. Chunks are decoded straight from the page cache, never copied;
+ * the iterator is its own chunk decoder (one object per series iterated).
+ */
+export class BlockSeriesIterator extends XorIterator {
+  private readonly scope: SelectScope;
+  private readonly metas: Float64Array;
+  private readonly to: number;
+  private readonly deleted: readonly Interval[] | undefined;
+  private next3: number;
+  private loaded = false;
+  /** Whether the iterator sits on a sample it returned. */
+  private valid = false;
+  private done = false;
+
+  constructor(scope: SelectScope, metas: Float64Array, from: number, to: number, deleted: readonly Interval[] | undefined) {
+    super();
+    this.scope = scope;
+    this.metas = metas;
+    this.next3 = from;
+    this.to = to;
     this.deleted = deleted !== undefined && deleted.length > 0 ? deleted : undefined;
   }
 
-  get v(): number {
-    return this.it.v;
-  }
-
   private loadNext(): boolean {
-    if (this.next3 >= this.chunks.length) return false;
-    const ref = this.chunks[this.next3 + 2];
+    if (this.next3 >= this.to) return false;
+    const cr = this.scope.cr;
+    locateXor(cr, this.metas[this.next3 + 2]);
     this.next3 += 3;
-    const raw = this.cr.chunk(ref);
-    if (raw.encoding !== ENCODING_XOR) {
-      throw new VigilError('corruption', `chunk ${ref} in ${JSON.stringify(this.cr.dir)} has encoding ${raw.encoding}, which this version does not read (only XOR = 1)`);
-    }
-    this.curRef = ref;
-    this.it.reset(raw.data);
+    this.reset(cr.buf, cr.dataStart, cr.dataLength);
     this.loaded = true;
     return true;
   }
 
-  next(): boolean {
+  override next(): boolean {
+    this.valid = false;
     if (this.done) return false;
+    const scope = this.scope;
     for (;;) {
       if (!this.loaded && !this.loadNext()) {
         this.done = true;
         return false;
       }
-      const it = this.it;
-      if (!it.next()) {
-        if (it.err) {
-          const seq = Math.floor(this.curRef / 0x100000000);
-          throw new VigilError('corruption', `corrupted chunk in ${JSON.stringify(this.cr.dir)} (segment ${seq}, offset ${this.curRef - seq * 0x100000000}): ${it.err.message}`);
-        }
+      if (!super.next()) {
+        if (this.err) throw chunkDecodeError(scope.cr, this.metas[this.next3 - 1], this.err);
         this.loaded = false;
         continue;
       }
-      const t = it.t;
-      if (t < this.mint) continue;
-      if (t > this.maxt) {
+      const t = this.t;
+      if (t < scope.mint) continue;
+      if (t > scope.maxt) {
         this.done = true;
         return false;
       }
       if (this.deleted !== undefined && isDeleted(this.deleted, t)) continue;
-      this.t = t;
+      this.valid = true;
       return true;
     }
   }
 
-  seek(t: number): boolean {
+  override seek(t: number): boolean {
     if (this.done) return false;
-    if (this.loaded && this.t >= t && this.it.numSamples > 0) return true;
+    if (this.valid && this.t >= t) return true;
     // Skip whole chunks that end before t without decoding them.
-    if (!this.loaded || this.it.t < t) {
+    if (!this.loaded || this.t < t) {
       let skip = this.next3;
-      while (skip < this.chunks.length && this.chunks[skip + 1] < t) skip += 3;
+      while (skip < this.to && this.metas[skip + 1] < t) skip += 3;
       if (skip > this.next3) {
         this.next3 = skip;
         this.loaded = false;
@@ -147,23 +160,58 @@ export class BlockSeriesIterator implements SampleIterator {
 
 class BlockSeries implements Series {
   readonly labels: Labels;
-  private readonly cr: ChunkReader;
-  private readonly chunks: Float64Array;
-  private readonly mint: number;
-  private readonly maxt: number;
+  private readonly scope: SelectScope;
+  private readonly metas: Float64Array;
+  private readonly from: number;
+  private readonly to: number;
   private readonly deleted: readonly Interval[] | undefined;
 
-  constructor(labels: Labels, cr: ChunkReader, chunks: Float64Array, mint: number, maxt: number, deleted: readonly Interval[] | undefined) {
+  constructor(labels: Labels, scope: SelectScope, metas: Float64Array, from: number, to: number, deleted: readonly Interval[] | undefined) {
     this.labels = labels;
-    this.cr = cr;
-    this.chunks = chunks;
-    this.mint = mint;
-    this.maxt = maxt;
+    this.scope = scope;
+    this.metas = metas;
+    this.from = from;
+    this.to = to;
     this.deleted = deleted;
   }
 
   iterator(): SampleIterator {
-    return new BlockSeriesIterator(this.cr, this.chunks, this.mint, this.maxt, this.deleted);
+    return new BlockSeriesIterator(this.scope, this.metas, this.from, this.to, this.deleted);
+  }
+
+  readSamples(mint: number, maxt: number, sink: SampleSink): void {
+    const scope = this.scope;
+    const lo = Math.max(mint, scope.mint);
+    const hi = Math.min(maxt, scope.maxt);
+    if (lo > hi) return;
+    if (this.deleted !== undefined || scope.decoderBusy) {
+      const it = this.iterator();
+      if (!it.seek(lo)) return;
+      do {
+        const t = it.t;
+        if (t > hi) return;
+        sink.push(t, it.v);
+      } while (it.next());
+      return;
+    }
+    // One decoder per select, reused series after series: nothing allocated per series.
+    const dec = scope.decoder;
+    const cr = scope.cr;
+    const metas = this.metas;
+    scope.decoderBusy = true;
+    try {
+      for (let i = this.from; i < this.to; i += 3) {
+        if (metas[i + 1] < lo) continue;
+        if (metas[i] > hi) return;
+        locateXor(cr, metas[i + 2]);
+        dec.reset(cr.buf, cr.dataStart, cr.dataLength);
+        const more = dec.pushSamples(lo, hi, sink);
+        if (dec.err) throw chunkDecodeError(cr, metas[i + 2], dec.err);
+        if (!more) return;
+      }
+    } finally {
+      scope.decoderBusy = false;
+    }
   }
 }
 
@@ -193,13 +241,21 @@ export class BlockQuerier implements Querier {
     const maxt = Math.min(this.maxt, hints?.end ?? Infinity);
     const out: Series[] = [];
     if (mint > maxt) return out;
-    const ids = postingsForMatchers(this.r.index, matchers);
+    const index = this.r.index;
+    const ids = postingsForMatchers(index, matchers);
+    const stones = this.r.tombstones.size > 0 ? this.r.tombstones : undefined;
+    const scope = new SelectScope(this.r.chunks, mint, maxt);
+    const metas = new ChunkMetaList(Math.max(30, 3 * ids.length));
     for (let i = 0; i < ids.length; i++) {
-      const e = this.r.index.series(ids[i]);
-      const deleted = this.r.tombstones.get(ids[i]);
-      const chunks = chunksInRange(e.chunks, mint, maxt, deleted);
-      if (chunks.length === 0) continue;
-      out.push(new BlockSeries(e.labels, this.r.chunks, chunks, mint, maxt, deleted));
+      const from = metas.len;
+      const labels = index.seriesInRange(ids[i], mint, maxt, metas);
+      if (labels === undefined) continue;
+      const deleted = stones?.get(ids[i]);
+      if (deleted !== undefined) {
+        metas.len = dropDeletedChunks(metas.arr, from, metas.len, deleted);
+        if (metas.len === from) continue;
+      }
+      out.push(new BlockSeries(labels, scope, metas.arr, from, metas.len, deleted));
     }
     return sortedByLabels(out);
   }

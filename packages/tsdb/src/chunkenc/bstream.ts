@@ -4,7 +4,7 @@
  * (float bits, large deltas) as a high and a low word, because JavaScript has no cheap 64-bit integer.
  *
  * The writer works in a caller's `Uint8Array` at a byte offset and needs the bytes it has not written yet
- * to be zero; it never allocates. The reader reads from any `Uint8Array` range.
+ * to be zero; it never allocates. Reading is done by `XorIterator` itself (`xor.ts`), inlined for speed.
  */
 
 export class BitWriter {
@@ -81,84 +81,6 @@ export class BitWriter {
 
   writeByte(b: number): void {
     this.writeBits(b & 0xff, 8);
-  }
-}
-
-/** The error a reader raises when a stream ends before the data it announced. */
-export class EndOfStreamError extends Error {
-  constructor() {
-    super('unexpected end of bit stream');
-    this.name = 'EndOfStreamError';
-  }
-}
-
-export class BitReader {
-  buf: Uint8Array;
-  /** Absolute bit position in `buf`. */
-  pos: number;
-  /** Absolute bit position where the stream ends. */
-  end: number;
-
-  constructor(buf: Uint8Array = new Uint8Array(0), byteOffset = 0, byteLength = buf.length - byteOffset) {
-    this.buf = buf;
-    this.pos = byteOffset * 8;
-    this.end = (byteOffset + byteLength) * 8;
-  }
-
-  reset(buf: Uint8Array, byteOffset: number, byteLength: number): void {
-    this.buf = buf;
-    this.pos = byteOffset * 8;
-    this.end = (byteOffset + byteLength) * 8;
-  }
-
-  readBit(): number {
-    const pos = this.pos;
-    if (pos >= this.end) throw new EndOfStreamError();
-    this.pos = pos + 1;
-    return (this.buf[pos >>> 3] >>> (7 - (pos & 7))) & 1;
-  }
-
-  /** Reads `n` bits (0 <= n <= 32) as an unsigned number. */
-  readBits(n: number): number {
-    let pos = this.pos;
-    if (pos + n > this.end) throw new EndOfStreamError();
-    const buf = this.buf;
-    let result = 0;
-    let idx = pos >>> 3;
-    let avail = 8 - (pos & 7);
-    this.pos = pos + n;
-    while (n > 0) {
-      const take = n < avail ? n : avail;
-      result = (result << take) | ((buf[idx] >>> (avail - take)) & ((1 << take) - 1));
-      n -= take;
-      idx++;
-      avail = 8;
-    }
-    return result >>> 0;
-  }
-
-  readByte(): number {
-    return this.readBits(8);
-  }
-
-  /** Reads a Go unsigned varint (up to 2^53 exactly). */
-  readUvarint(): number {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      const b = this.readBits(8);
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return result;
-      mul *= 128;
-    }
-    throw new RangeError('varint overflows 64 bits');
-  }
-
-  /** Reads a Go zig-zag varint. */
-  readVarint(): number {
-    const ux = this.readUvarint();
-    // ux odd means negative: x = -(ux + 1) / 2; even: x = ux / 2. Division keeps values above 2^32 exact.
-    return ux % 2 === 1 ? -(ux + 1) / 2 : ux / 2;
   }
 }
 

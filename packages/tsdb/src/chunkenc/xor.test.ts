@@ -152,3 +152,82 @@ test('decodes the XOR chunks promtool wrote and re-encodes them bit for bit', ()
   assert.equal(samples, 3360);
   assert.equal(unmatched.size, 0);
 });
+
+/** Samples collected with their value bits intact (a Float64Array, not a plain array). */
+class Collected {
+  ts: number[] = [];
+  vs = new Float64Array(1024);
+  more = true;
+  push(t: number, v: number): void {
+    this.vs[this.ts.length] = v;
+    this.ts.push(t);
+  }
+}
+
+/** What `next` yields for [mint, maxt], as `pushSamples` must push it. */
+function viaNext(it: XorIterator, mint: number, maxt: number): Collected {
+  const c = new Collected();
+  while (it.next()) {
+    if (it.t > maxt) {
+      c.more = false;
+      return c;
+    }
+    if (it.t >= mint) c.push(it.t, it.v);
+  }
+  return c;
+}
+
+test('pushSamples yields what next yields: every case, window and place in the buffer, truncated chunks too', () => {
+  const chunks: Uint8Array[] = [];
+  for (const c of cases) {
+    const chunk = new XorChunk(16);
+    for (let i = 0; i < c.ts.length; i++) {
+      const v = c.vs[i];
+      chunk.append(c.ts[i], v === S ? STALE_NAN : v);
+    }
+    chunks.push(chunk.copyBytes());
+  }
+  // A long one with every dod width and value window change, to run the unchecked loop at length.
+  const long = new XorChunk();
+  let t = T0;
+  for (let i = 0; i < 500; i++) {
+    t += [15000, 15000, 15001, 14000, 80000, 600000, 15000, 9e9][i % 8];
+    long.append(t, i % 11 === 0 ? STALE_NAN : Math.sin(i) * 10 ** (i % 9));
+  }
+  chunks.push(long.copyBytes());
+  const it = new XorIterator();
+  let checked = 0;
+  let stale = 0;
+  for (const data of chunks) {
+    const all = viaNext(new XorIterator(data), -Infinity, Infinity).ts;
+    const windows: Array<[number, number]> = [[-Infinity, Infinity]];
+    if (all.length > 2) windows.push([all[1], all[all.length - 2]], [all[1] + 1, all[2]], [all[all.length - 1] + 1, Infinity]);
+    // Whole, and cut short (both must stop with the same error at the same sample).
+    for (const len of [data.length, data.length - 1, data.length >> 1]) {
+      if (len < 2) continue;
+      for (const pad of [0, 3, 64]) {
+        // The chunk at the start, middle or end of a larger buffer (the last bytes go through the checked path).
+        const buf = new Uint8Array(pad + len + pad).fill(0xa5);
+        buf.set(data.subarray(0, len), pad);
+        for (const [mint, maxt] of windows) {
+          it.reset(buf, pad, len);
+          const want = viaNext(it, mint, maxt);
+          const wantErr = it.err?.message;
+          it.reset(buf, pad, len);
+          const got = new Collected();
+          got.more = it.pushSamples(mint, maxt, got);
+          const name = `chunk of ${data.length} bytes cut to ${len}, pad ${pad}, [${mint}, ${maxt}]`;
+          assert.deepEqual(got.ts, want.ts, name);
+          for (let i = 0; i < got.ts.length; i++) {
+            assert.ok(sameBits(got.vs[i], want.vs[i]), `${name}: value ${i}`);
+            if (isStaleNaN(got.vs[i])) stale++;
+          }
+          assert.equal(got.more, want.more, name);
+          assert.equal(it.err?.message, wantErr, name);
+          checked++;
+        }
+      }
+    }
+  }
+  assert.ok(checked > 100 && stale > 50, `${checked} cases, ${stale} staleness markers`);
+});

@@ -12,8 +12,8 @@
  * Values travel as the two 32-bit halves of their IEEE-754 bits, so NaN payloads (the staleness marker)
  * survive exactly.
  */
-import type { SampleIterator } from '../storage.js';
-import { BitReader, BitWriter, writeUvarintBits, writeVarintBits } from './bstream.js';
+import type { SampleIterator, SampleSink } from '../storage.js';
+import { BitWriter, writeUvarintBits, writeVarintBits } from './bstream.js';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer); // little-endian: [lo, hi]
@@ -245,13 +245,22 @@ export class ChunkDecodeError extends Error {
   }
 }
 
+const END_OF_STREAM = 'unexpected end of bit stream';
+
 /**
  * Reads an XOR chunk sample by sample, without allocating. A corrupt or truncated chunk ends the
  * iteration early with `err` set, rather than throwing into the query loop.
+ *
+ * The bit reading is inlined here (no separate reader object): a read of up to 32 bits assembles the
+ * five bytes around the position at once instead of looping bit group by bit group, and the iterator
+ * is one object. Subclasses (the block series iterator) build on `next`.
  */
 export class XorIterator implements SampleIterator {
   t = 0;
-  private readonly r = new BitReader();
+  /** The stream: bytes, bit position and bit end (absolute in `buf`). */
+  private buf: Uint8Array = EMPTY_BYTES;
+  private pos = 0;
+  private end = 0;
   private numTotal = 0;
   private numRead = 0;
   private tDelta = 0;
@@ -276,14 +285,16 @@ export class XorIterator implements SampleIterator {
     this.vLo = 0;
     this.leading = 0;
     this.trailing = 0;
+    this.buf = bytes;
     if (length < XOR_HEADER_BYTES) {
       this.numTotal = 0;
       if (length !== 0) this.err = new ChunkDecodeError(`XOR chunk of ${length} bytes is shorter than its header`);
-      this.r.reset(bytes, offset, 0);
+      this.pos = this.end = offset * 8;
       return;
     }
     this.numTotal = xorNumSamples(bytes, offset);
-    this.r.reset(bytes, offset + XOR_HEADER_BYTES, length - XOR_HEADER_BYTES);
+    this.pos = (offset + XOR_HEADER_BYTES) * 8;
+    this.end = (offset + length) * 8;
   }
 
   /** The value of the current sample (bits exact: the staleness marker comes through). */
@@ -299,17 +310,18 @@ export class XorIterator implements SampleIterator {
   }
 
   next(): boolean {
-    if (this.numRead >= this.numTotal) return false;
+    const n = this.numRead;
+    if (n >= this.numTotal) return false;
     try {
-      this.readSample();
+      if (n >= 2) this.readDod();
+      else if (n === 1) this.readFirstDelta();
+      else this.readFirst();
     } catch (e) {
-      this.err = new ChunkDecodeError(
-        `XOR chunk: cannot decode sample ${this.numRead + 1} of ${this.numTotal}: ${(e as Error).message}`,
-      );
-      this.numTotal = this.numRead;
+      this.err = new ChunkDecodeError(`XOR chunk: cannot decode sample ${n + 1} of ${this.numTotal}: ${(e as Error).message}`);
+      this.numTotal = n;
       return false;
     }
-    this.numRead++;
+    this.numRead = n + 1;
     return true;
   }
 
@@ -319,74 +331,274 @@ export class XorIterator implements SampleIterator {
     return false;
   }
 
-  private readSample(): void {
-    const r = this.r;
-    if (this.numRead === 0) {
-      this.t = r.readVarint();
-      this.vHi = r.readBits(32);
-      this.vLo = r.readBits(32);
-      return;
+  /**
+   * Decodes the rest of the chunk in one loop, pushing the samples with `mint <= t <= maxt` to `sink`.
+   * Returns false once a sample is past `maxt` (the caller need not look at later chunks), true when
+   * the chunk is exhausted; a corrupt chunk stops it with `err` set, as `next` does. The iterator is
+   * left on the last sample decoded.
+   *
+   * The loop keeps the stream position and the sample state in locals and reads 32 bits at a time
+   * without bounds checks while at least 24 bytes of the buffer remain (a sample takes at most 145
+   * bits); only the last samples of a buffer go through `next`.
+   */
+  pushSamples(mint: number, maxt: number, sink: SampleSink): boolean {
+    while (this.numRead < 2) {
+      if (!this.next()) return true;
+      const t = this.t;
+      if (t > maxt) return false;
+      if (t >= mint) sink.push(t, this.v);
     }
-    if (this.numRead === 1) {
-      this.tDelta = r.readUvarint();
-      this.t += this.tDelta;
-      this.readValue();
-      return;
-    }
-    let dod = 0;
-    if (r.readBit() !== 0) {
-      let sz: number;
-      if (r.readBit() === 0) sz = 14;
-      else if (r.readBit() === 0) sz = 17;
-      else if (r.readBit() === 0) sz = 20;
-      else sz = 64;
-      if (sz === 64) {
-        const hi = r.readBits(32) | 0;
-        dod = hi * TWO_32 + r.readBits(32);
+    const b = this.buf;
+    const safeEnd = (b.length - 24) * 8;
+    const end = this.end;
+    const total = this.numTotal;
+    let n = this.numRead;
+    let pos = this.pos;
+    let t = this.t;
+    let tDelta = this.tDelta;
+    let vHi = this.vHi;
+    let vLo = this.vLo;
+    let leading = this.leading;
+    let trailing = this.trailing;
+    let past = false;
+    while (n < total && pos <= safeEnd) {
+      // Timestamp: delta of deltas behind a prefix of up to four bits.
+      let w = read32(b, pos);
+      if (w >= 0) {
+        pos += 1;
       } else {
-        dod = r.readBits(sz);
-        // Negative numbers come back as large unsigned ones (bstream.md).
-        if (dod > 2 ** (sz - 1)) dod -= 2 ** sz;
+        let dod: number;
+        if ((w & 0x40000000) === 0) {
+          dod = (w >>> 16) & 0x3fff;
+          if (dod > 0x2000) dod -= 0x4000;
+          pos += 16;
+        } else if ((w & 0x20000000) === 0) {
+          dod = (w >>> 12) & 0x1ffff;
+          if (dod > 0x10000) dod -= 0x20000;
+          pos += 20;
+        } else if ((w & 0x10000000) === 0) {
+          dod = (w >>> 8) & 0xfffff;
+          if (dod > 0x80000) dod -= 0x100000;
+          pos += 24;
+        } else {
+          pos += 4;
+          const hi = read32(b, pos);
+          pos += 32;
+          dod = hi * TWO_32 + (read32(b, pos) >>> 0);
+          pos += 32;
+        }
+        tDelta += dod;
+      }
+      t += tDelta;
+      // Value: '0' same, '10' bits in the current window, '11' new window then bits.
+      w = read32(b, pos);
+      if (w >= 0) {
+        pos += 1;
+      } else {
+        let mbits: number;
+        if ((w & 0x40000000) === 0) {
+          pos += 2;
+          mbits = 64 - leading - trailing;
+        } else {
+          leading = (w >>> 25) & 0x1f;
+          mbits = (w >>> 19) & 0x3f;
+          if (mbits === 0) mbits = 64;
+          trailing = 64 - leading - mbits;
+          pos += 13;
+        }
+        let hi = 0;
+        let lo: number;
+        if (mbits > 32) {
+          hi = read32(b, pos) >>> (64 - mbits);
+          pos += mbits - 32;
+          lo = read32(b, pos);
+          pos += 32;
+        } else {
+          lo = read32(b, pos) >>> (32 - mbits);
+          pos += mbits;
+        }
+        if (trailing >= 32) {
+          hi = lo << (trailing - 32);
+          lo = 0;
+        } else if (trailing > 0) {
+          hi = (hi << trailing) | (lo >>> (32 - trailing));
+          lo = lo << trailing;
+        }
+        vHi ^= hi;
+        vLo ^= lo;
+      }
+      if (pos > end) break;
+      n++;
+      if (t > maxt) {
+        past = true;
+        break;
+      }
+      if (t >= mint) {
+        u32[1] = vHi;
+        u32[0] = vLo;
+        sink.push(t, f64[0]);
       }
     }
-    this.tDelta += dod;
+    if (pos > end) {
+      this.err = new ChunkDecodeError(`XOR chunk: cannot decode sample ${n + 1} of ${total}: ${END_OF_STREAM}`);
+      this.numTotal = n;
+      return true;
+    }
+    this.numRead = n;
+    this.pos = pos;
+    this.t = t;
+    this.tDelta = tDelta;
+    this.vHi = vHi;
+    this.vLo = vLo;
+    this.leading = leading;
+    this.trailing = trailing;
+    if (past) return false;
+    // The tail of the buffer, checked read by read.
+    while (this.next()) {
+      const t2 = this.t;
+      if (t2 > maxt) return false;
+      if (t2 >= mint) sink.push(t2, this.v);
+    }
+    return true;
+  }
+
+  /** Reads one bit. */
+  private bit(): number {
+    const pos = this.pos;
+    if (pos >= this.end) throw new RangeError(END_OF_STREAM);
+    this.pos = pos + 1;
+    return (this.buf[pos >>> 3] >>> (7 - (pos & 7))) & 1;
+  }
+
+  /** Reads `n` bits (1 <= n <= 32) as an unsigned number. */
+  private bits(n: number): number {
+    const pos = this.pos;
+    if (pos + n > this.end) throw new RangeError(END_OF_STREAM);
+    this.pos = pos + n;
+    const b = this.buf;
+    const i = pos >>> 3;
+    const s = pos & 7;
+    if (i + 4 < b.length) {
+      // The 32 bits at `pos`: four bytes shifted left, topped up from the fifth.
+      const w = (((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) << s) | (b[i + 4] >>> (8 - s));
+      return w >>> (32 - n);
+    }
+    // Near the end of the buffer: byte by byte.
+    let result = 0;
+    let idx = i;
+    let avail = 8 - s;
+    let left = n;
+    while (left > 0) {
+      const take = left < avail ? left : avail;
+      result = (result << take) | ((b[idx] >>> (avail - take)) & ((1 << take) - 1));
+      left -= take;
+      idx++;
+      avail = 8;
+    }
+    return result >>> 0;
+  }
+
+  /** A Go unsigned varint from the bit stream (exact up to 2^53). */
+  private uvarint(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.bits(8);
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    throw new RangeError('varint overflows 64 bits');
+  }
+
+  private readFirst(): void {
+    // The timestamp's varint, decoded in place (a helper returning it would box the number).
+    let ux = 0;
+    let mul = 1;
+    for (let i = 0; ; i++) {
+      if (i === 10) throw new RangeError('varint overflows 64 bits');
+      const b = this.bits(8);
+      ux += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      mul *= 128;
+    }
+    // Zig-zag: odd means negative. Division keeps values above 2^32 exact.
+    this.t = ux % 2 === 1 ? -(ux + 1) / 2 : ux / 2;
+    this.vHi = this.bits(32);
+    this.vLo = this.bits(32);
+  }
+
+  private readFirstDelta(): void {
+    this.tDelta = this.uvarint();
+    this.t += this.tDelta;
+    this.readValue();
+  }
+
+  private readDod(): void {
+    if (this.bit() !== 0) {
+      let dod: number;
+      if (this.bit() === 0) {
+        dod = this.bits(14);
+        // Negative numbers come back as large unsigned ones (bstream.md).
+        if (dod > 0x2000) dod -= 0x4000;
+      } else if (this.bit() === 0) {
+        dod = this.bits(17);
+        if (dod > 0x10000) dod -= 0x20000;
+      } else if (this.bit() === 0) {
+        dod = this.bits(20);
+        if (dod > 0x80000) dod -= 0x100000;
+      } else {
+        const hi = this.bits(32) | 0;
+        dod = hi * TWO_32 + this.bits(32);
+      }
+      this.tDelta += dod;
+    }
     this.t += this.tDelta;
     this.readValue();
   }
 
   private readValue(): void {
-    const r = this.r;
-    if (r.readBit() === 0) return;
-    let leading: number;
+    if (this.bit() === 0) return;
     let mbits: number;
-    if (r.readBit() === 0) {
-      leading = this.leading;
-      mbits = 64 - leading - this.trailing;
+    let trailing: number;
+    if (this.bit() === 0) {
+      trailing = this.trailing;
+      mbits = 64 - this.leading - trailing;
     } else {
-      leading = r.readBits(5);
-      mbits = r.readBits(6);
+      const x = this.bits(11);
+      const leading = x >>> 6;
+      mbits = x & 0x3f;
       if (mbits === 0) mbits = 64;
+      trailing = 64 - leading - mbits;
       this.leading = leading;
-      this.trailing = 64 - leading - mbits;
+      this.trailing = trailing;
     }
     // `mbits` significant bits, shifted left by `trailing` into place.
     let hi = 0;
     let lo: number;
     if (mbits > 32) {
-      hi = r.readBits(mbits - 32);
-      lo = r.readBits(32);
+      hi = this.bits(mbits - 32);
+      lo = this.bits(32);
     } else {
-      lo = r.readBits(mbits);
+      lo = this.bits(mbits);
     }
-    const shift = 64 - leading - mbits;
-    if (shift >= 32) {
-      hi = lo << (shift - 32);
+    if (trailing >= 32) {
+      hi = lo << (trailing - 32);
       lo = 0;
-    } else if (shift > 0) {
-      hi = (hi << shift) | (lo >>> (32 - shift));
-      lo = lo << shift;
+    } else if (trailing > 0) {
+      hi = (hi << trailing) | (lo >>> (32 - trailing));
+      lo = lo << trailing;
     }
-    this.vHi = (this.vHi ^ hi) >>> 0;
-    this.vLo = (this.vLo ^ lo) >>> 0;
+    this.vHi ^= hi;
+    this.vLo ^= lo;
   }
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** The 32 bits at bit `pos` of `b` (as a signed 32-bit number); bytes `pos/8 .. pos/8 + 4` must exist. */
+function read32(b: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const s = pos & 7;
+  return (((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) << s) | (b[i + 4] >>> (8 - s));
 }
