@@ -65,7 +65,10 @@ function fixed(d: Decimal): string {
   return digits.slice(0, point) + '.' + digits.slice(point);
 }
 
-/** Milliseconds as the API's float seconds: `1435781451.781`, trailing zeros dropped. */
+/**
+ * Milliseconds as the HTTP API's float seconds, written as Prometheus writes them: the fraction, when
+ * there is one, always with three digits (`1435781451.781`, `1.500`, `2.050`).
+ */
 export function formatTimestampSeconds(ms: number): string {
   let sign = '';
   if (ms < 0) {
@@ -73,11 +76,24 @@ export function formatTimestampSeconds(ms: number): string {
     ms = -ms;
   }
   const sec = Math.floor(ms / 1000);
-  const frac = ms - sec * 1000;
+  const frac = Math.round(ms - sec * 1000);
   if (frac === 0) return sign + sec;
-  let f = String(Math.round(frac)).padStart(3, '0');
-  while (f.endsWith('0')) f = f.slice(0, -1);
-  return sign + sec + '.' + f;
+  return sign + sec + (frac < 10 ? '.00' : frac < 100 ? '.0' : '.') + frac;
+}
+
+/**
+ * A sample value as the HTTP API writes it: Go's shortest `'f'` form, switching to the `'e'` form below
+ * 1e-6 and from 1e21 (`1.5e-07`, `1e+21`), with `+Inf`, `-Inf`, `NaN`.
+ */
+export function formatApiFloat(v: number): string {
+  const sp = special(v);
+  if (sp !== undefined) return sp;
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  // JavaScript switches to exponent form at the same bounds; Go pads the exponent to two digits.
+  const s = String(v);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  return s.length - e - 2 >= 2 ? s : s.slice(0, e + 2) + '0' + s.slice(e + 2);
 }
 
 /** Escapes a label value for the exposition formats: backslash, double quote, line feed. */

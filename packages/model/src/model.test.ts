@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Labels, LabelsBuilder, Matcher, formatFloat, formatFloatFixed, formatTimestampSeconds, parseDuration,
+  Labels, LabelsBuilder, Matcher, formatFloat, formatFloatFixed, formatApiFloat, formatTimestampSeconds, parseDuration,
   formatDuration, tryParseDuration, compileAnchoredRegex, isValidLabelName, isValidMetricName, VigilError,
 } from './index.js';
 
@@ -57,12 +57,21 @@ test('floats format as Go strconv g and f do', () => {
   }
 });
 
+test('API sample values switch to exponent form below 1e-6 and from 1e21, as Prometheus writes them', () => {
+  const cases: Array<[number, string]> = [
+    [1, '1'], [0.5, '0.5'], [1e6, '1000000'], [1.5e-7, '1.5e-07'], [0.000001, '0.000001'], [1e21, '1e+21'],
+    [1.2345e22, '1.2345e+22'], [-2.5e-10, '-2.5e-10'], [1e20, '100000000000000000000'], [NaN, 'NaN'], [Infinity, '+Inf'], [-Infinity, '-Inf'],
+  ];
+  for (const [v, want] of cases) assert.equal(formatApiFloat(v), want, String(v));
+});
+
 test('timestamps print as API float seconds', () => {
   assert.equal(formatTimestampSeconds(1435781451781), '1435781451.781');
   assert.equal(formatTimestampSeconds(1435781451000), '1435781451');
-  assert.equal(formatTimestampSeconds(1435781451500), '1435781451.5');
-  assert.equal(formatTimestampSeconds(1010), '1.01');
-  assert.equal(formatTimestampSeconds(-1500), '-1.5');
+  assert.equal(formatTimestampSeconds(1435781451500), '1435781451.500');
+  assert.equal(formatTimestampSeconds(1010), '1.010');
+  assert.equal(formatTimestampSeconds(1001), '1.001');
+  assert.equal(formatTimestampSeconds(-1500), '-1.500');
 });
 
 test('durations parse and print as Prometheus does', () => {

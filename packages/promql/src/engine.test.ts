@@ -76,7 +76,7 @@ test('API data layout: values as strings, timestamps in seconds, special floats'
     ],
     [
       { resultType: 'matrix', series: [{ labels, timestamps: Float64Array.of(0, 1000), values: Float64Array.of(NaN, 1e21) }] },
-      { resultType: 'matrix', result: [{ metric: { __name__: 'up', job: 'x' }, values: [[0, 'NaN'], [1, '1000000000000000000000']] }] },
+      { resultType: 'matrix', result: [{ metric: { __name__: 'up', job: 'x' }, values: [[0, 'NaN'], [1, '1e+21']] }] },
     ],
   ];
   for (const [value, want] of cases) assert.deepEqual(toPrometheusData(value), want);

@@ -3,7 +3,7 @@
  * limits (timeout, max samples, cancellation) and annotations. Results have the shapes of Prometheus's
  * HTTP API (`resultType` scalar, string, vector or matrix).
  */
-import { Labels, VigilError, formatFloatFixed, formatTimestampSeconds } from '@vigil/model';
+import { Labels, VigilError, formatApiFloat } from '@vigil/model';
 import type { Querier, Queryable } from '@vigil/tsdb';
 import { type Expr, type Node, type DurationExpr, type NumberLiteral, inspect, type as typeOf } from './ast.js';
 import { type Annotation, Annotations } from './annotations.js';
@@ -447,20 +447,20 @@ export function queryTimeRange(expr: Expr, modifiers: Map<Node, ResolvedModifier
 
 /** The `data` member of Prometheus's `/api/v1/query` response, ready for `JSON.stringify`. */
 export function toPrometheusData(value: QueryValue): { resultType: string; result: unknown } {
-  const ts = (ms: number): number => Number(formatTimestampSeconds(ms));
+  const ts = (ms: number): number => ms / 1000;
   switch (value.resultType) {
     case 'scalar':
-      return { resultType: 'scalar', result: [ts(value.t), formatFloatFixed(value.v)] };
+      return { resultType: 'scalar', result: [ts(value.t), formatApiFloat(value.v)] };
     case 'string':
       return { resultType: 'string', result: [ts(value.t), value.v] };
     case 'vector':
-      return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.labels.toObject(), value: [ts(s.t), formatFloatFixed(s.v)] })) };
+      return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.labels.toObject(), value: [ts(s.t), formatApiFloat(s.v)] })) };
     case 'matrix':
       return {
         resultType: 'matrix',
         result: value.series.map((s) => ({
           metric: s.labels.toObject(),
-          values: Array.from(s.timestamps, (t, i) => [ts(t), formatFloatFixed(s.values[i])]),
+          values: Array.from(s.timestamps, (t, i) => [ts(t), formatApiFloat(s.values[i])]),
         })),
       };
   }

@@ -4,7 +4,7 @@
  */
 import type { Matcher } from '@vigil/model';
 import type { DurationExpr, Expr, NumberLiteral } from '@vigil/promql';
-import { goFloatF } from './json.js';
+import { formatFloatFixed } from '@vigil/model';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
@@ -14,7 +14,7 @@ function matchers(ms: readonly Matcher[]): Json {
 
 function durationExpr(node: DurationExpr | NumberLiteral | null): Json {
   if (node === null) return null;
-  if (node.kind === 'NumberLiteral') return { duration: node.duration, type: 'numberLiteral', val: goFloatF(node.value) };
+  if (node.kind === 'NumberLiteral') return { duration: node.duration, type: 'numberLiteral', val: formatFloatFixed(node.value) };
   return { lhs: durationExpr(node.lhs), op: node.op, rhs: durationExpr(node.rhs), type: 'durationExpr', wrapped: node.wrapped };
 }
 
@@ -67,7 +67,7 @@ export function translateAST(node: Expr | null): Json {
         type: 'subquery',
       };
     case 'NumberLiteral':
-      return { type: 'numberLiteral', val: goFloatF(node.value) };
+      return { type: 'numberLiteral', val: formatFloatFixed(node.value) };
     case 'ParenExpr':
       return { expr: translateAST(node.expr), type: 'parenExpr' };
     case 'StringLiteral':

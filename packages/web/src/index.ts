@@ -8,7 +8,7 @@ export { newLogger, parseLogLevel, parseLogFormat, logfmtValue, type Logger, typ
 export { federate, federationMatchers, FEDERATE_CONTENT_TYPE } from './federate.js';
 export { tsdbStatus, type TsdbStatus, type TsdbStat } from './tsdb-status.js';
 export { compileCORSOrigin, statusCodeOf } from './http.js';
-export { goString, apiFloat, apiTimestamp, goFloatF, labelsJSON } from './json.js';
+export { goString, labelsJSON } from './json.js';
 export { parseTime, parseDurationValue, MIN_TIME, MAX_TIME } from './params.js';
 export { translateAST } from './ast-json.js';
 export { MAX_POINTS_PER_SERIES } from './api-query.js';

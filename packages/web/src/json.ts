@@ -53,62 +53,6 @@ export function goString(s: string): string {
 }
 
 /**
- * A sample value as the API prints it: Go's `strconv.FormatFloat(v, 'f', -1, 64)`, or `'e'` when
- * |v| < 1e-6 or |v| >= 1e21 (jsonutil.MarshalFloat), with `+Inf`, `-Inf`, `NaN`. JavaScript's own
- * shortest form switches to exponents at exactly those bounds; only Go's two-digit exponent differs.
- */
-export function apiFloat(v: number): string {
-  if (v !== v) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const s = String(v);
-  const e = s.indexOf('e');
-  if (e < 0) return s;
-  // "1.5e-7" -> "1.5e-07", "1e+21" stays.
-  const digits = s.length - e - 2;
-  return digits >= 2 ? s : s.slice(0, e + 2) + '0' + s.slice(e + 2);
-}
-
-/** Go's `strconv.FormatFloat(v, 'f', -1, 64)`: scalar results and other values always in `'f'` form. */
-export function goFloatF(v: number): string {
-  if (v !== v) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const s = String(v);
-  if (s.indexOf('e') < 0) return s;
-  // Expand the exponent form into plain digits.
-  const neg = s[0] === '-';
-  const body = neg ? s.slice(1) : s;
-  const e = body.indexOf('e');
-  const mant = body.slice(0, e);
-  const exp = Number(body.slice(e + 1));
-  const dot = mant.indexOf('.');
-  const digits = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);
-  const point = (dot < 0 ? mant.length : dot) + exp;
-  let out: string;
-  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = digits.slice(0, point) + '.' + digits.slice(point);
-  return (neg ? '-' : '') + out;
-}
-
-/** A millisecond timestamp as the API's seconds (jsonutil.MarshalTimestamp). */
-export function apiTimestamp(ms: number): string {
-  let sign = '';
-  if (ms < 0) {
-    sign = '-';
-    ms = -ms;
-  }
-  const sec = Math.floor(ms / 1000);
-  const frac = ms - sec * 1000;
-  if (frac === 0) return sign + sec;
-  const f = Math.round(frac);
-  return sign + sec + (f < 10 ? '.00' : f < 100 ? '.0' : '.') + f;
-}
-
-/**
  * A number as Go's encoding/json writes a float64: shortest digits, exponent form below 1e-6 and from
  * 1e21 with the exponent's leading zero removed (`1e-7`), which is JavaScript's own form.
  */

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Form, MAX_TIME, MIN_TIME, limitParam, parseDurationValue, parseQueryInto, parseTime, queryUnescape, requireTime, optionalTime } from './params.js';
-import { apiFloat, apiTimestamp, goFloatF, goJSON, goNumber, goString, goTime } from './json.js';
+import { formatApiFloat, formatFloatFixed, formatTimestampSeconds } from '@vigil/model';
+import { goJSON, goNumber, goString, goTime } from './json.js';
 
 describe('parseTime: float seconds or RFC 3339, as Prometheus parses them', () => {
   const cases: Array<[string, number | undefined]> = [
@@ -120,17 +121,17 @@ describe('JSON as Go writes it', () => {
       [1e21, '1e+21'], [1.25e22, '1.25e+22'], [1e-6, '0.000001'], [1e-7, '1e-07'], [1.5e-9, '1.5e-09'], [1e-100, '1e-100'],
       [NaN, 'NaN'], [Infinity, '+Inf'], [-Infinity, '-Inf'], [-0.001, '-0.001'], [123456789012345680, '123456789012345680'],
     ];
-    for (const [v, want] of cases) assert.equal(apiFloat(v), want, String(v));
+    for (const [v, want] of cases) assert.equal(formatApiFloat(v), want, String(v));
   });
   it("scalars: always the 'f' form", () => {
-    assert.equal(goFloatF(1e21), '1000000000000000000000');
-    assert.equal(goFloatF(1.5e-9), '0.0000000015');
-    assert.equal(goFloatF(-2.5e22), '-25000000000000000000000');
+    assert.equal(formatFloatFixed(1e21), '1000000000000000000000');
+    assert.equal(formatFloatFixed(1.5e-9), '0.0000000015');
+    assert.equal(formatFloatFixed(-2.5e22), '-25000000000000000000000');
   });
   it('timestamps in seconds with three decimals when not whole', () => {
     // jsonutil.MarshalTimestamp pads the milliseconds to three digits and keeps trailing zeros.
     const cases: Array<[number, string]> = [[0, '0'], [1435781451781, '1435781451.781'], [1000, '1'], [1001, '1.001'], [1010, '1.010'], [1100, '1.100'], [-1500, '-1.500']];
-    for (const [ms, want] of cases) assert.equal(apiTimestamp(ms), want);
+    for (const [ms, want] of cases) assert.equal(formatTimestampSeconds(ms), want);
   });
   it('numbers, times and objects', () => {
     assert.equal(goNumber(1e-7), '1e-7');

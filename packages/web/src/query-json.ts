@@ -6,7 +6,8 @@
 import type { Exemplar } from '@vigil/tsdb';
 import type { Labels } from '@vigil/model';
 import type { QueryValue } from '@vigil/promql';
-import { JsonWriter, apiFloat, apiTimestamp, goFloatF, goNumber, goString, labelsJSON } from './json.js';
+import { formatApiFloat, formatFloatFixed, formatTimestampSeconds } from '@vigil/model';
+import { JsonWriter, goNumber, goString, labelsJSON } from './json.js';
 
 /** Query statistics as `stats=true` shows them (times in seconds). */
 export interface QueryStatsJSON {
@@ -37,7 +38,7 @@ export function writeQueryData(w: JsonWriter, value: QueryValue, stats?: QuerySt
   switch (value.resultType) {
     case 'scalar':
       // promql.Scalar marshals with 'f' formatting and the time as a float64.
-      w.write('[' + goNumber(value.t / 1000) + ',"' + goFloatF(value.v) + '"]');
+      w.write('[' + goNumber(value.t / 1000) + ',"' + formatFloatFixed(value.v) + '"]');
       break;
     case 'string':
       w.write('[' + goNumber(value.t / 1000) + ',' + goString(value.v) + ']');
@@ -48,7 +49,7 @@ export function writeQueryData(w: JsonWriter, value: QueryValue, stats?: QuerySt
       for (let i = 0; i < samples.length; i++) {
         const s = samples[i];
         w.write((i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels));
-        w.writeAscii(',"value":[' + apiTimestamp(s.t) + ',"' + apiFloat(s.v) + '"]}');
+        w.writeAscii(',"value":[' + formatTimestampSeconds(s.t) + ',"' + formatApiFloat(s.v) + '"]}');
       }
       w.write(']');
       break;
@@ -66,14 +67,14 @@ export function writeQueryData(w: JsonWriter, value: QueryValue, stats?: QuerySt
         if (ts !== lastTs) {
           lastTs = ts;
           tsText = new Array<string>(ts.length);
-          for (let k = 0; k < ts.length; k++) tsText[k] = apiTimestamp(ts[k]);
+          for (let k = 0; k < ts.length; k++) tsText[k] = formatTimestampSeconds(ts[k]);
         }
         w.write((i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels));
         let out = '';
         if (ts.length > 0) {
           out += ',"values":[';
           for (let k = 0; k < ts.length; k++) {
-            out += (k === 0 ? '[' : ',[') + tsText[k] + ',"' + apiFloat(vs[k]) + '"]';
+            out += (k === 0 ? '[' : ',[') + tsText[k] + ',"' + formatApiFloat(vs[k]) + '"]';
             if (out.length > 16384) {
               w.writeAscii(out);
               out = '';
@@ -109,7 +110,7 @@ export function exemplarsJSON(result: ReadonlyArray<{ seriesLabels: Labels; exem
     s += '{"seriesLabels":' + labelsJSON(r.seriesLabels) + ',"exemplars":[';
     r.exemplars.forEach((e, k) => {
       if (k > 0) s += ',';
-      s += '{"labels":' + labelsJSON(e.labels) + ',"value":"' + apiFloat(e.value) + '","timestamp":' + apiTimestamp(Number.isNaN(e.t) ? 0 : e.t) + '}';
+      s += '{"labels":' + labelsJSON(e.labels) + ',"value":"' + formatApiFloat(e.value) + '","timestamp":' + formatTimestampSeconds(Number.isNaN(e.t) ? 0 : e.t) + '}';
     });
     s += ']}';
   });
