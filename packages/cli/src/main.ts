@@ -1,7 +1,7 @@
 /** `vigil`: finds the subcommand in argv, parses its flags, runs it, returns the exit code. */
 import { errorMessage } from '@vigil/model';
 import type { Command, CommandIO } from './command.js';
-import { commands } from './commands/index.js';
+import { commands, type CommandEntry } from './commands/index.js';
 import { FlagError, formatFlagsHelp, parseFlags } from './flags.js';
 
 export const VERSION = '0.1.0';
@@ -11,8 +11,8 @@ const DEFAULT_COMMAND: readonly string[] = ['server'];
 /** Flags the default command gets: `vigil` alone is the all-in-one server (built-in configuration). */
 const DEFAULT_FLAGS: readonly string[] = ['--all-in-one'];
 
-function findCommand(argv: readonly string[]): { command?: Command; rest: readonly string[]; prefix: string[] } {
-  let best: Command | undefined;
+function findCommand(argv: readonly string[]): { entry?: CommandEntry; rest: readonly string[]; prefix: string[] } {
+  let best: CommandEntry | undefined;
   let bestLen = 0;
   for (const c of commands) {
     if (c.path.length <= argv.length && c.path.every((w, i) => argv[i] === w) && c.path.length > bestLen) {
@@ -25,11 +25,12 @@ function findCommand(argv: readonly string[]): { command?: Command; rest: readon
     if (w.startsWith('-')) break;
     prefix.push(w);
   }
-  return { command: best, rest: argv.slice(bestLen), prefix };
+  return { entry: best, rest: argv.slice(bestLen), prefix };
 }
 
-export function usage(): string {
-  const rows = commands.map((c) => [c.path.join(' ') + formatArgs(c), c.summary] as const);
+export async function usage(): Promise<string> {
+  const loaded = await Promise.all(commands.map((c) => c.load()));
+  const rows = loaded.map((c) => [c.path.join(' ') + formatArgs(c), c.summary] as const);
   const width = Math.max(...rows.map(([l]) => l.length), 10);
   return [
     'usage: vigil <command> [<flags>] [<args> ...]',
@@ -69,14 +70,15 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
     if (def) argv = [...DEFAULT_COMMAND, ...DEFAULT_FLAGS, ...argv];
   }
   if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') {
-    io.stdout.write(usage());
+    io.stdout.write(await usage());
     return 0;
   }
-  const { command, rest, prefix } = findCommand(argv);
-  if (!command) {
+  const { entry, rest, prefix } = findCommand(argv);
+  if (!entry) {
     io.stderr.write(`vigil: error: expected command but got "${prefix.join(' ') || argv[0]}", try --help\n`);
     return 2;
   }
+  const command = await entry.load();
   let parsed;
   try {
     parsed = parseFlags(command.flags, command.args, rest);
