@@ -208,6 +208,22 @@ export class Decbuf {
     const b = this.b;
     const end = this.end;
     let p = this.pos;
+    if (p + 10 <= end) {
+      // Room for any varint (millisecond timestamps take 6 bytes): no bounds check per byte.
+      let v = 0;
+      let mul = 1;
+      for (let i = 0; i < 10; i++) {
+        const c = b[p++];
+        v += (c & 0x7f) * mul;
+        if (c < 0x80) {
+          this.pos = p;
+          if (v > Number.MAX_SAFE_INTEGER) throw corruption(this.file, this.base + p - i - 1, 'varint overflows 2^53');
+          return v;
+        }
+        mul *= 128;
+      }
+      throw this.fail('varint longer than 10 bytes');
+    }
     let v = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {

@@ -33,14 +33,20 @@ export interface IndexReaderOptions {
 
 /**
  * A growable list of chunk metas, `(mint, maxt, ref)` triples in one `Float64Array`, that the queriers
- * fill for many series at once instead of allocating an array per series. `arr` is replaced when it
- * grows; ranges handed out before stay valid in the array they were read from.
+ * fill for many series at once instead of allocating an array per series, with the time range they are
+ * collected for (kept here rather than passed per call: numbers passed to a call are boxed). `arr` is
+ * replaced when it grows; ranges handed out before stay valid in the array they were read from.
  */
 export class ChunkMetaList {
   arr: Float64Array;
   len = 0;
+  /** Only chunks overlapping [mint, maxt] are collected. */
+  readonly mint: number;
+  readonly maxt: number;
 
-  constructor(capacity = 3 * 1024) {
+  constructor(mint: number, maxt: number, capacity = 3 * 1024) {
+    this.mint = mint;
+    this.maxt = maxt;
     this.arr = new Float64Array(capacity);
   }
 
@@ -395,11 +401,13 @@ export class IndexReader {
   }
 
   /**
-   * Series `id` for a query over [mint, maxt]: appends the `(mint, maxt, ref)` of its chunks that
+   * Series `id` for a query over `out`'s range: appends the `(mint, maxt, ref)` of its chunks that
    * overlap the range to `out` and returns its labels; returns undefined (and appends nothing) when no
    * chunk overlaps. Labels are decoded only for series that have data in range.
    */
-  seriesInRange(id: number, mint: number, maxt: number, out: ChunkMetaList): Labels | undefined {
+  seriesInRange(id: number, out: ChunkMetaList): Labels | undefined {
+    const mint = out.mint;
+    const maxt = out.maxt;
     this.locateSeries(id);
     const d = this.d;
     // The label refs first (kept, not looked up yet), then the chunks.

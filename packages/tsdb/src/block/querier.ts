@@ -245,10 +245,10 @@ export class BlockQuerier implements Querier {
     const ids = postingsForMatchers(index, matchers);
     const stones = this.r.tombstones.size > 0 ? this.r.tombstones : undefined;
     const scope = new SelectScope(this.r.chunks, mint, maxt);
-    const metas = new ChunkMetaList(Math.max(30, 3 * ids.length));
+    const metas = new ChunkMetaList(mint, maxt, Math.max(30, 3 * ids.length));
     for (let i = 0; i < ids.length; i++) {
       const from = metas.len;
-      const labels = index.seriesInRange(ids[i], mint, maxt, metas);
+      const labels = index.seriesInRange(ids[i], metas);
       if (labels === undefined) continue;
       const deleted = stones?.get(ids[i]);
       if (deleted !== undefined) {
