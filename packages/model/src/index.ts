@@ -5,3 +5,4 @@ export { formatFloat, formatFloatFixed, formatApiFloat, formatTimestampSeconds, 
 export { Matcher, type MatchType } from './matcher.js';
 export { translateRegex, compileAnchoredRegex, regexPredicate, type TranslatedRegex } from './regex.js';
 export { STALE_NAN, isStaleNaN } from './stale.js';
+export { FloatHistogram, CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type Span } from './histogram.js';
