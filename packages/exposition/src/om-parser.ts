@@ -32,6 +32,11 @@ import { OpenMetricsValidator } from './om-validate.js';
 export interface OpenMetricsParserOptions {
   /** Check every rule of the OpenMetrics 1.0 specification, not only what Prometheus checks. */
   readonly strict?: boolean;
+  /**
+   * The bytes `text` is the Latin-1 (for instance ASCII) decoding of, one byte per character: comparisons
+   * (of names, and of expected series) then read four bytes at a time. Ignored unless `text.length` long.
+   */
+  readonly bytes?: Uint8Array;
 }
 
 const EXEMPLAR_MAX_CODE_POINTS = 128;
@@ -51,7 +56,7 @@ export class OpenMetricsParser extends BaseParser {
   private famLine = 0;
 
   constructor(text: string, options: OpenMetricsParserOptions = {}) {
-    super(text);
+    super(text, options.bytes);
     this.strict = options.strict ?? false;
     this.validator = this.strict ? new OpenMetricsValidator((line, reason) => { throw new ParseError(line, 1, reason); }) : undefined;
   }
@@ -220,9 +225,18 @@ export class OpenMetricsParser extends BaseParser {
     this.nExLabels = 0;
     this.hasExemplar = false;
     this.seriesStart = p;
+    this.pendingLabels = -1;
+    this.seriesMatched = false;
+    let q = -1;
+    // The strict rules read the labels of every sample: no shortcut then.
+    if (this.expectedLength !== 0) {
+      if (!this.strict) q = this.matchExpected(p);
+      this.expectedLength = 0;
+    }
     let c = text.charCodeAt(p);
-    let q: number;
-    if (isMetricNameStart(c)) {
+    if (q >= 0) {
+      this.seriesMatched = true;
+    } else if (isMetricNameStart(c)) {
       this.nameStart = p;
       q = p + 1;
       while (q < end && isMetricNameChar(text.charCodeAt(q))) q++;
@@ -250,6 +264,8 @@ export class OpenMetricsParser extends BaseParser {
     if (r < end && text.charCodeAt(r) === CH_SPACE) {
       r++;
       if (r < end && text.charCodeAt(r) === CH_HASH) {
+        // The exemplar's labels go after the sample's: those must be in place first.
+        if (this.pendingLabels >= 0) this.scanPendingLabels();
         r = this.parseExemplar(r);
       } else {
         const ts = r;
@@ -263,6 +279,7 @@ export class OpenMetricsParser extends BaseParser {
         if (r < end && text.charCodeAt(r) === CH_SPACE) {
           r++;
           if (r >= end || text.charCodeAt(r) !== CH_HASH) this.expected(r, '"# {" (an exemplar) after the timestamp');
+          if (this.pendingLabels >= 0) this.scanPendingLabels();
           r = this.parseExemplar(r);
         }
       }
@@ -279,6 +296,13 @@ export class OpenMetricsParser extends BaseParser {
     if (this.strict) this.checkSample();
     this.entry = EntryType.Series;
     return EntryType.Series;
+  }
+
+  protected override scanPendingLabels(): void {
+    const from = this.pendingLabels;
+    this.pendingLabels = -1;
+    this.nLabels = 0;
+    this.scanLabels(from, false, false, false);
   }
 
   /** ` # {labels} value [timestamp]`; `p` is at `#`. Returns the position after it. */

@@ -5,12 +5,13 @@
  * The parsers keep only offsets into the input and scalars while scanning; nothing is allocated per
  * sample unless the caller asks for a string or a label set (`series()`, `labels()`, ...).
  */
-import { Labels, METRIC_NAME, formatFloat } from '@vigil/model';
+import { Labels, METRIC_NAME, formatFloat, type FloatHistogram } from '@vigil/model';
 import { ParseError, columnOf, describeAt } from './parse-error.js';
 import { parseFloatRange } from './number.js';
 import type { Exemplar, MetricType } from './types.js';
 
-export const EntryType = { EOF: 0, Type: 1, Help: 2, Unit: 3, Series: 4, Comment: 5 } as const;
+/** `Histogram`: a native histogram sample (protobuf format only): read it with `histogram()`. */
+export const EntryType = { EOF: 0, Type: 1, Help: 2, Unit: 3, Series: 4, Comment: 5, Histogram: 6 } as const;
 export type EntryType = (typeof EntryType)[keyof typeof EntryType];
 
 export interface ExpositionParser {
@@ -22,18 +23,24 @@ export interface ExpositionParser {
   series(): string;
   /** True when the series text equals `key` (compared in place: no string is made). */
   seriesIs(key: string): boolean;
+  /** `seriesIs` for a key given as `length` ASCII bytes of `bytes` at `offset`. */
+  seriesIsBytes(bytes: DataView, offset: number, length: number): boolean;
   /** `seriesHash(series())`, computed in place: no string is made. */
   seriesHash(): number;
   /**
-   * Names the series text (as `series()` gave it for an earlier line, e.g. in the previous scrape) that the
-   * next sample line is expected to start with. When it does, the parser may check the line by comparing it
-   * with `key` instead of scanning its label set again, and sets `seriesMatched`; the label accessors still
-   * work (the label set is scanned when one of them is called). Applies to the next sample line only.
-   *
-   * `keyBytes` (at `keyOffset`) may hold the key's bytes, one per character (ASCII keys only): a parser
-   * that was given its input's bytes (`TextParserOptions.bytes`) then compares four bytes at a time.
+   * Names the series text (as `series()` gave it for an earlier line, e.g. in the previous scrape, read by a
+   * parser of the same format: a text-format series need not be valid OpenMetrics) that the next sample
+   * line is expected to start with. When it does, the parser may check the line by comparing it with `key`
+   * instead of scanning its label set again, and sets `seriesMatched`; the label accessors still work (the
+   * label set is scanned when one of them is called). Applies to the next sample line only. The strict
+   * OpenMetrics parser ignores it (its rules read every label).
    */
-  expectSeries(key: string, keyBytes?: DataView, keyOffset?: number): void;
+  expectSeries(key: string): void;
+  /**
+   * `expectSeries` for a key given as `length` ASCII bytes of `bytes` at `offset`. A parser given its
+   * input's bytes (`TextParserOptions.bytes`) compares them four at a time.
+   */
+  expectSeriesBytes(bytes: DataView, offset: number, length: number): void;
   /** True when the current sample's series text is the one given to `expectSeries` (known without a string). */
   readonly seriesMatched: boolean;
   /** The sample's metric name (`http_requests_total`, `latency_bucket`). */
@@ -53,12 +60,20 @@ export interface ExpositionParser {
   /** True when the sample carries an exemplar (OpenMetrics only). */
   readonly hasExemplar: boolean;
   exemplar(): Exemplar | undefined;
+  /** After Histogram (parsers of formats with native histograms): the histogram; the caller may keep it. */
+  histogram?(): FloatHistogram | undefined;
 
   // After Type, Help, Unit (and after Series: the family the sample belongs to):
   familyName(): string;
   familyType(): MetricType;
   help(): string;
   unit(): string;
+  /** `familyName() === name`, compared in place (no string is made unless the name has escapes). */
+  familyNameIs(name: string): boolean;
+  /** `help() === text`, compared in place (no string is made unless the help text has escapes). */
+  helpIs(text: string): boolean;
+  /** `unit() === text`, compared in place. */
+  unitIs(text: string): boolean;
   /** After Comment: the comment line as written, from `#`. */
   comment(): string;
   /** Increases by one each time a new metric family starts (by metadata or by a sample of a new name). */
@@ -219,7 +234,11 @@ export abstract class BaseParser implements ExpositionParser {
   protected famType = T_UNKNOWN;
   /** Suffix of the current sample relative to its family name (S_*). */
   protected suffix = S_NONE;
-  /** The series text the next sample line is expected to start with ('' for none), and its bytes if given. */
+  /**
+   * The series text the next sample line is expected to start with: `expectedLength` characters, in
+   * `expectedBytes` at `expectedOffset` when that is set, else in `expectedSeries`. Length 0: none.
+   */
+  protected expectedLength = 0;
   protected expectedSeries = '';
   protected expectedBytes: DataView | null = null;
   protected expectedOffset = 0;
@@ -520,7 +539,58 @@ export abstract class BaseParser implements ExpositionParser {
       : this.text.slice(this.metaNameStart, this.metaNameEnd);
   }
 
-  /** Scans the label set of a sample matched by `expectSeries` (only the text format matches that way). */
+  /**
+   * When the line at `p` starts with the expected series text (see `expectSeries`; it comes from an
+   * earlier line that was scanned in full) and the series ends there, the line's series is that one: sets
+   * the name range, leaves the label set to be scanned on demand, and returns the end of the series.
+   * Otherwise -1 (the line is scanned in full). The key is valid series text, so comparing the line with
+   * it checks the line as well as scanning would.
+   */
+  protected matchExpected(p: number): number {
+    const text = this.text;
+    const end = this.end;
+    const n = this.expectedLength;
+    const q = p + n;
+    // The quoted-name form (`{"name",...}`) is left to the scanner.
+    if (q >= end || !isMetricNameStart(text.charCodeAt(p))) return -1;
+    const kb = this.expectedBytes;
+    if (kb !== null) {
+      const off = this.expectedOffset;
+      const view = this.view;
+      if (view !== null) {
+        if (!bytesEqual(view, p, kb, off, n)) return -1;
+      } else {
+        for (let i = 0; i < n; i++) if (text.charCodeAt(p + i) !== kb.getUint8(off + i)) return -1;
+      }
+    } else {
+      const k = this.expectedSeries;
+      for (let i = 0; i < n; i++) if (text.charCodeAt(p + i) !== k.charCodeAt(i)) return -1;
+    }
+    // text[p, q) is the key now.
+    let nameEnd: number;
+    if (text.charCodeAt(q - 1) === CH_RBRACE) {
+      const brace = text.indexOf('{', p);
+      if (brace < 0 || brace >= q) return -1;
+      nameEnd = brace;
+      for (let c = text.charCodeAt(nameEnd - 1); c === CH_SPACE || c === CH_TAB; c = text.charCodeAt(nameEnd - 1)) nameEnd--;
+      this.pendingLabels = brace + 1;
+    } else {
+      // A bare name: the line's name must end where the key ends, and no label set may follow it (in the
+      // text format blanks may come between them).
+      let c = text.charCodeAt(q);
+      if (isMetricNameChar(c)) return -1;
+      let r = q;
+      while (c === CH_SPACE || c === CH_TAB) c = ++r < end ? text.charCodeAt(r) : CH_LF;
+      if (c === CH_LBRACE) return -1;
+      nameEnd = q;
+    }
+    this.nameStart = p;
+    this.nameEnd = nameEnd;
+    this.nameFlags = 0;
+    return q;
+  }
+
+  /** Scans the label set of a sample matched by `expectSeries`. */
   protected scanPendingLabels(): void {
     this.pendingLabels = -1;
   }
@@ -540,14 +610,30 @@ export abstract class BaseParser implements ExpositionParser {
     return true;
   }
 
+  seriesIsBytes(bytes: DataView, offset: number, length: number): boolean {
+    const start = this.seriesStart;
+    if (this.seriesEnd - start !== length || offset + length > bytes.byteLength) return false;
+    const view = this.view;
+    if (view !== null) return bytesEqual(view, start, bytes, offset, length);
+    const text = this.text;
+    for (let i = 0; i < length; i++) if (text.charCodeAt(start + i) !== bytes.getUint8(offset + i)) return false;
+    return true;
+  }
+
   seriesHash(): number {
     return hashRange(this.text, this.seriesStart, this.seriesEnd);
   }
 
-  expectSeries(key: string, keyBytes?: DataView, keyOffset = 0): void {
+  expectSeries(key: string): void {
     this.expectedSeries = key;
-    this.expectedBytes = keyBytes ?? null;
-    this.expectedOffset = keyOffset;
+    this.expectedBytes = null;
+    this.expectedLength = key.length;
+  }
+
+  expectSeriesBytes(bytes: DataView, offset: number, length: number): void {
+    this.expectedBytes = offset + length <= bytes.byteLength ? bytes : null;
+    this.expectedOffset = offset;
+    this.expectedLength = this.expectedBytes === null ? 0 : length;
   }
 
   metricName(): string {
@@ -641,6 +727,44 @@ export abstract class BaseParser implements ExpositionParser {
 
   comment(): string {
     return this.entry === EntryType.Comment ? this.text.slice(this.metaTextStart, this.metaTextEnd) : '';
+  }
+
+  familyNameIs(name: string): boolean {
+    const meta = this.entry === EntryType.Type || this.entry === EntryType.Help || this.entry === EntryType.Unit;
+    if ((meta ? this.metaNameFlags : this.famFlags) & F_NAME_ESCAPED) return this.familyName() === name;
+    return meta ? this.rangeEquals(this.metaNameStart, this.metaNameEnd, name) : this.rangeEquals(this.famStart, this.famEnd, name);
+  }
+
+  helpIs(text: string): boolean {
+    if (this.entry !== EntryType.Help) return text === '';
+    const start = this.metaTextStart;
+    const end = this.metaTextEnd;
+    const t = this.text;
+    const n = text.length;
+    // As written, unless there is an escape: then the unescaped text is what counts.
+    let i = start;
+    for (; i < end; i++) {
+      const c = t.charCodeAt(i);
+      if (c === CH_BACKSLASH) return this.help() === text;
+      if (i - start >= n || c !== text.charCodeAt(i - start)) break;
+    }
+    if (i === end) return end - start === n;
+    for (; i < end; i++) if (t.charCodeAt(i) === CH_BACKSLASH) return this.help() === text;
+    return false;
+  }
+
+  unitIs(text: string): boolean {
+    if (this.entry !== EntryType.Unit) return text === '';
+    return this.rangeEquals(this.metaTextStart, this.metaTextEnd, text);
+  }
+
+  /** True when `text[start,end)` is `s`. */
+  private rangeEquals(start: number, end: number, s: string): boolean {
+    const n = end - start;
+    if (n !== s.length) return false;
+    const t = this.text;
+    for (let i = 0; i < n; i++) if (t.charCodeAt(start + i) !== s.charCodeAt(i)) return false;
+    return true;
   }
 }
 

@@ -10,7 +10,7 @@
  * written (Prometheus keeps it; the `strict` option rejects it, as client_golang's `expfmt` does).
  */
 import {
-  BaseParser, bytesEqual, CH_BACKSLASH, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB, EntryType, NAME_ESCAPED, NAME_QUOTED,
+  BaseParser, CH_BACKSLASH, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB, EntryType, NAME_ESCAPED, NAME_QUOTED,
   S_BUCKET, S_COUNT, S_NONE, S_SUM, T_COUNTER, T_GAUGE, T_HISTOGRAM, T_SUMMARY, T_UNKNOWN, isMetricNameChar,
   isMetricNameStart,
 } from './parser.js';
@@ -185,11 +185,10 @@ export class TextParser extends BaseParser {
     this.seriesMatched = false;
     let q = -1;
     let closedBrace = false;
-    const expected = this.expectedSeries;
-    if (expected.length !== 0) {
-      this.expectedSeries = '';
-      q = this.matchExpected(p, expected);
-      closedBrace = q >= 0 && expected.charCodeAt(expected.length - 1) === CH_RBRACE;
+    if (this.expectedLength !== 0) {
+      q = this.matchExpected(p);
+      this.expectedLength = 0;
+      closedBrace = q >= 0 && text.charCodeAt(q - 1) === CH_RBRACE;
     }
     let c: number;
     if (q >= 0) {
@@ -247,47 +246,6 @@ export class TextParser extends BaseParser {
     if (this.familyIndex === 0 || !this.inFamily()) this.startFamilyFromSample();
     this.entry = EntryType.Series;
     return EntryType.Series;
-  }
-
-  /**
-   * When the line at `p` starts with the series text `k` (from an earlier line that was scanned in full)
-   * and the series ends there, the line's series is `k`: sets the name range, leaves the label set to be
-   * scanned on demand, and returns the end of the series. Otherwise -1 (the line is scanned in full).
-   * `k` is valid series text, so the comparison checks the line as well as scanning it would.
-   */
-  private matchExpected(p: number, k: string): number {
-    const text = this.text;
-    const end = this.end;
-    const n = k.length;
-    const q = p + n;
-    // The quoted-name form (`{"name",...}`) is left to the scanner.
-    if (q >= end || !isMetricNameStart(k.charCodeAt(0))) return -1;
-    const view = this.view;
-    const kb = this.expectedBytes;
-    if (view !== null && kb !== null && this.expectedOffset + n <= kb.byteLength) {
-      if (!bytesEqual(view, p, kb, this.expectedOffset, n)) return -1;
-    } else {
-      for (let i = 0; i < n; i++) if (text.charCodeAt(p + i) !== k.charCodeAt(i)) return -1;
-    }
-    let nameLength: number;
-    if (k.charCodeAt(n - 1) === CH_RBRACE) {
-      const brace = k.indexOf('{');
-      nameLength = brace;
-      for (let c = k.charCodeAt(nameLength - 1); c === CH_SPACE || c === CH_TAB; c = k.charCodeAt(nameLength - 1)) nameLength--;
-      this.pendingLabels = p + brace + 1;
-    } else {
-      // A bare name: the line's name must end where `k` ends, and no label set may follow it.
-      let c = text.charCodeAt(q);
-      if (isMetricNameChar(c)) return -1;
-      let r = q;
-      while (c === CH_SPACE || c === CH_TAB) c = ++r < end ? text.charCodeAt(r) : CH_LF;
-      if (c === CH_LBRACE) return -1;
-      nameLength = n;
-    }
-    this.nameStart = p;
-    this.nameEnd = p + nameLength;
-    this.nameFlags = 0;
-    return q;
   }
 
   protected override scanPendingLabels(): void {

@@ -4,7 +4,7 @@
  * accumulators are columns indexed by group × step, filled in one pass per input series, so every
  * (group, step) cell sees its samples in the same order as Prometheus and sums round identically.
  */
-import { Labels, LabelsBuilder, VigilError, formatFloatFixed, quoteGoString } from '@vigil/model';
+import { Labels, LabelsBuilder, VigilError, formatFloatFixed, histogramString, quoteGoString } from '@vigil/model';
 import type { AggregateExpr } from './ast.js';
 import { annotation } from './annotations.js';
 import { keyForLabels, keyWithoutLabels, labelsKey, mergeSameLabels } from './eval-labels.js';
@@ -12,12 +12,13 @@ import type { StepSeries, VectorValue } from './eval-values.js';
 import type { Evaluator } from './eval.js';
 import { isValidLabelNameUTF8 } from './functions-labels.js';
 import { ratioOffset } from './aggregation-hash.js';
+import { IGNORES_HISTOGRAMS, hasHistogramSeries, sumAvgWithHistograms, withoutHistograms } from './aggregation-histogram.js';
 import { kahan, kahanInc, quantileOfSorted, sortNaNFirst } from './functions-range.js';
 
 const MAX_INT64 = 9223372036854774784;
 const MIN_INT64 = -9223372036854775808;
 
-interface Groups {
+export interface Groups {
   /** Group index of each input series. */
   of: Int32Array;
   /** Output labels of each group. */
@@ -61,8 +62,9 @@ export async function evalAggregation(ev: Evaluator, node: AggregateExpr): Promi
   let param: Float64Array | null = null;
   if (node.param !== null) param = (await ev.evalScalar(node.param)).values;
   const input = await ev.evalVector(node.expr);
-  const series = input.series;
+  let series = input.series;
   const n = ev.n;
+  if (hasHistogramSeries(series) && IGNORES_HISTOGRAMS.has(op)) series = withoutHistograms(ev, node, series);
   const k = op === 'topk' || op === 'bottomk' || op === 'limitk' || op === 'limit_ratio';
   const groups = groupSeries(series, grouping, node.without, !k);
   if (k) return selectK(ev, node, param!, series, groups);
@@ -82,6 +84,26 @@ export async function evalAggregation(ev: Evaluator, node: AggregateExpr): Promi
     if (min < 0) ev.annotations.add(annotation.invalidQuantile(min, pos));
     return quantileAgg(ev, param!, series, groups);
   }
+  const G = groups.labels.length;
+  if (hasHistogramSeries(series) && (op === 'sum' || op === 'avg')) return sumAvgWithHistograms(ev, node, series, groups);
+  const { value, seen, dropName } = aggregateFloats(op, series, groups, n);
+  const out: StepSeries[] = [];
+  for (let g = 0; g < G; g++) {
+    const base = g * n;
+    let any = false;
+    for (let i = 0; i < n; i++) if (seen[base + i] === 1) { any = true; break; }
+    if (!any) continue;
+    out.push({ labels: groups.labels[g], values: value.subarray(base, base + n), present: seen.subarray(base, base + n), dropName: dropName[g] === 1 });
+  }
+  ev.limits.add(countAll(out));
+  return { type: 'vector', series: out, distinct: true };
+}
+
+/**
+ * The float aggregations (`sum`, `avg`, `count`, `group`, `min`, `max`, `stddev`, `stdvar`) into
+ * group × step cells.
+ */
+export function aggregateFloats(op: string, series: readonly StepSeries[], groups: Groups, n: number): { value: Float64Array; seen: Uint8Array; dropName: Uint8Array } {
   const G = groups.labels.length;
   const size = G * n;
   const seen = new Uint8Array(size);
@@ -235,16 +257,7 @@ export async function evalAggregation(ev: Evaluator, node: AggregateExpr): Promi
     default:
       throw new VigilError('internal', `unknown aggregation ${op}`);
   }
-  const out: StepSeries[] = [];
-  for (let g = 0; g < G; g++) {
-    const base = g * n;
-    let any = false;
-    for (let i = 0; i < n; i++) if (seen[base + i] === 1) { any = true; break; }
-    if (!any) continue;
-    out.push({ labels: groups.labels[g], values: value.subarray(base, base + n), present: seen.subarray(base, base + n), dropName: dropName[g] === 1 });
-  }
-  ev.limits.add(countAll(out));
-  return { type: 'vector', series: out, distinct: true };
+  return { value, seen, dropName };
 }
 
 function countAll(series: StepSeries[]): number {
@@ -431,7 +444,7 @@ function selectK(ev: Evaluator, node: AggregateExpr, param: Float64Array, series
     const c = chosen[s];
     if (!c.includes(1)) continue;
     const src = series[s];
-    out.push({ labels: src.labels, values: src.values, present: c, dropName: src.dropName });
+    out.push(src.hist ? { labels: src.labels, values: src.values, present: c, hist: src.hist, dropName: src.dropName } : { labels: src.labels, values: src.values, present: c, dropName: src.dropName });
   }
   ev.limits.add(countAll(out));
   return { type: 'vector', series: out };
@@ -460,7 +473,8 @@ async function countValues(ev: Evaluator, node: AggregateExpr, grouping: string[
     for (let s = 0; s < input.series.length; s++) {
       const src = input.series[s];
       if (src.present[i] === 0) continue;
-      const valueStr = formatFloatFixed(src.values[i]);
+      const h = src.hist ? src.hist[i] : null;
+      const valueStr = h ? histogramString(h) : formatFloatFixed(src.values[i]);
       const cacheKey = s + '\xff' + valueStr;
       let metric = metricCache.get(cacheKey);
       if (metric === undefined) {

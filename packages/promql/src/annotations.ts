@@ -8,6 +8,9 @@ import type { PosRange } from './ast.js';
 
 export type AnnotationLevel = 'warning' | 'info';
 
+/** The histogram operation an annotation is about. */
+export type HistogramOperation = 'addition' | 'subtraction' | 'aggregation';
+
 export interface Annotation {
   readonly level: AnnotationLevel;
   /** The text without the `PromQL warning: ` prefix and without the position. */
@@ -135,6 +138,26 @@ export const annotation = {
     info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${quoteGoString(metricName)}`, pos),
   possibleNonCounterLabel: (metricName: string, typeLabel: string, pos: PosRange | null) =>
     info(`metric might not be a counter, __type__ label is not set to "counter" or "histogram", got ${quoteGoString(typeLabel)}: ${quoteGoString(metricName)}`, pos),
+  mixedFloatsHistograms: (metricName: string, pos: PosRange | null) =>
+    warn(`encountered a mix of histograms and floats for metric name ${quoteGoString(metricName)}`, pos),
+  mixedFloatsHistogramsAgg: (pos: PosRange | null) => warn('encountered a mix of histograms and floats for aggregation', pos),
+  mixedClassicNative: (metricName: string, pos: PosRange | null) => warn(forMetric('vector contains a mix of classic and native histograms', metricName), pos),
+  notCounter: (metricName: string, pos: PosRange | null) => warn(`this native histogram metric is not a counter: ${quoteGoString(metricName)}`, pos),
+  notGauge: (metricName: string, pos: PosRange | null) => warn(`this native histogram metric is not a gauge: ${quoteGoString(metricName)}`, pos),
+  mixedExponentialCustom: (metricName: string, pos: PosRange | null) =>
+    warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${quoteGoString(metricName)}`, pos),
+  incompatibleBucketLayout: (op: string, pos: PosRange | null) => warn(`incompatible bucket layout encountered for binary operator ${op}`, pos),
+  incompatibleTypes: (lhs: string, op: string, rhs: string, pos: PosRange | null) =>
+    info(`incompatible sample types encountered for binary operator ${quoteGoString(op)}: ${lhs} ${op} ${rhs}`, pos),
+  histogramIgnoredInAggregation: (aggregation: string, pos: PosRange | null) => info(`ignored histogram in ${aggregation} aggregation`, pos),
+  histogramIgnoredInMixedRange: (metricName: string, pos: PosRange | null) =>
+    info(`ignored histograms in a range containing both floats and histograms for metric name ${quoteGoString(metricName)}`, pos),
+  quantileNaNResult: (metricName: string, pos: PosRange | null) => info(forMetric('input to histogram_quantile has NaN observations, result is NaN', metricName), pos),
+  quantileNaNSkew: (metricName: string, pos: PosRange | null) => info(forMetric('input to histogram_quantile has NaN observations, result is skewed higher', metricName), pos),
+  fractionNaNs: (metricName: string, pos: PosRange | null) =>
+    info(forMetric('input to histogram_fraction has NaN observations, which are excluded from all fractions', metricName), pos),
+  counterResetCollision: (operation: HistogramOperation, pos: PosRange | null) => warn(`conflicting counter resets during histogram ${operation}`, pos),
+  mismatchedCustomBuckets: (operation: HistogramOperation, pos: PosRange | null) => info(`mismatched custom buckets were reconciled during ${operation}`, pos),
   forcedMonotonicity: (metricName: string, pos: PosRange | null, ts: number, minBucket: number, maxBucket: number, maxDiff: number): Annotation => ({
     level: 'info',
     text: forMetric('input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)', metricName),

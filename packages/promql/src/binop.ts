@@ -4,11 +4,13 @@
  * Prometheus's cardinality errors. Matching signatures are computed once per series; the per-step loop
  * touches only the series present at that step.
  */
-import { Labels, VigilError } from '@vigil/model';
+import { type FloatHistogram, Labels, VigilError, mulHistogram } from '@vigil/model';
 import type { BinaryExpr, BinaryOp, UnaryExpr, VectorMatching } from './ast.js';
 import { type as typeOf } from './ast.js';
 import { dropMetadata, keyForLabels, keyWithoutLabels, labelsKey, mergeSameLabels, sameMetadata } from './eval-labels.js';
-import type { EvalValue, ScalarValue, StepSeries, VectorValue } from './eval-values.js';
+import type { Annotation } from './annotations.js';
+import { elemBinop, newElemResult } from './binop-histogram.js';
+import type { EvalValue, HistColumn, ScalarValue, StepSeries, VectorValue } from './eval-values.js';
 import type { Evaluator } from './eval.js';
 import { finishVector } from './functions.js';
 
@@ -63,7 +65,9 @@ export async function evalUnary(ev: Evaluator, node: UnaryExpr): Promise<EvalVal
   const out: StepSeries[] = v.series.map((s) => {
     const values = ev.f64();
     for (let i = 0; i < ev.n; i++) values[i] = -s.values[i];
-    return { labels: delayed ? s.labels : dropMetadata(s.labels), values, present: s.present, dropName: true };
+    const r: StepSeries = { labels: delayed ? s.labels : dropMetadata(s.labels), values, present: s.present, dropName: true };
+    if (s.hist) r.hist = s.hist.map((h) => (h === null ? null : mulHistogram(h.copy(), -1)));
+    return r;
   });
   return { type: 'vector', series: delayed ? out : mergeSameLabels(out, ev.n) };
 }
@@ -72,11 +76,11 @@ export async function evalBinary(ev: Evaluator, node: BinaryExpr): Promise<EvalV
   const lt = typeOf(node.lhs);
   const rt = typeOf(node.rhs);
   const op = node.op;
-  if (op === '</' || op === '>/') {
+  if ((op === '</' || op === '>/') && lt === 'scalar' && rt === 'scalar') {
     await ev.eval(node.lhs);
     await ev.eval(node.rhs);
     ev.annotations.add({ level: 'info', text: `incompatible sample types encountered for binary operator "${op}": float ${op} float`, pos: node.pos });
-    return lt === 'scalar' && rt === 'scalar' ? ev.scalar(NaN) : { type: 'vector', series: [] };
+    return ev.scalar(NaN);
   }
   if (lt === 'scalar' && rt === 'scalar') {
     const l = (await ev.evalScalar(node.lhs)).values;
@@ -111,7 +115,19 @@ function vectorScalar(ev: Evaluator, node: BinaryExpr, vec: VectorValue, scalar:
   const delayed = ev.opts.delayedNameRemoval;
   const sv = scalar.values;
   const out: StepSeries[] = [];
+  const trim = op === '</' || op === '>/';
+  // Prometheus reports the last failing element of each step.
+  const lastAnno: (Annotation | null)[] = [];
   for (const s of vec.series) {
+    if (s.hist || trim) {
+      const r = vectorScalarElements(ev, node, s, sv, swap, lastAnno);
+      if (r === null) continue;
+      const labels = dropName && !delayed ? dropMetadata(s.labels) : s.labels;
+      r.labels = labels;
+      r.dropName = dropName || s.dropName;
+      out.push(r);
+      continue;
+    }
     const values = ev.f64();
     const present = ev.u8();
     let any = false;
@@ -142,7 +158,62 @@ function vectorScalar(ev: Evaluator, node: BinaryExpr, vec: VectorValue, scalar:
     const labels = dropName && !delayed ? dropMetadata(s.labels) : s.labels;
     out.push({ labels, values, present, dropName: dropName || s.dropName });
   }
+  for (const a of new Set(lastAnno)) if (a) ev.annotations.add(a);
   return finishVector(ev, out, vec.distinct === true && (!dropName || sameMetadata(vec.series)));
+}
+
+/** A vector/scalar operation over a series with histograms (or a trim operator), element by element. */
+function vectorScalarElements(ev: Evaluator, node: BinaryExpr, s: StepSeries, sv: Float64Array, swap: boolean, lastAnno: (Annotation | null)[]): StepSeries | null {
+  const op = node.op;
+  const n = ev.n;
+  const cmp = isComparison(op);
+  const trim = op === '</' || op === '>/';
+  const values = ev.f64();
+  const present = ev.u8();
+  let hist: HistColumn | null = null;
+  const r = newElemResult();
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    if (s.present[i] === 0) continue;
+    const v = s.values[i];
+    const h = s.hist ? s.hist[i] : null;
+    let value: number;
+    let outH: FloatHistogram | null = null;
+    let keep = true;
+    if (h === null && !trim) {
+      const l = swap ? sv[i] : v;
+      const rr = swap ? v : sv[i];
+      if (cmp) {
+        keep = compare(op, l, rr);
+        value = v;
+      } else {
+        value = arith(op, l, rr);
+      }
+    } else {
+      elemBinop(op, swap ? sv[i] : v, swap ? v : sv[i], swap ? null : h, swap ? h : null, node.pos, r);
+      if (r.drop) {
+        lastAnno[i] = r.anno;
+        continue;
+      }
+      value = r.value;
+      outH = r.h;
+      keep = r.keep;
+    }
+    if (node.returnBool) {
+      value = keep ? 1 : 0;
+      outH = null;
+      keep = true;
+    }
+    if (!keep) continue;
+    values[i] = value;
+    present[i] = 1;
+    if (outH !== null) (hist ??= new Array(n).fill(null))[i] = outH;
+    any = true;
+  }
+  if (!any) return null;
+  const out: StepSeries = { labels: s.labels, values, present, dropName: false };
+  if (hist !== null) out.hist = hist;
+  return out;
 }
 
 /** The matching signature function of a vector matching. */
@@ -321,22 +392,41 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
     return o;
   };
 
-  const doOp = (i: number, sig: number, out: Output, lv: number, rv: number): void => {
+  const er = newElemResult();
+  let lastAnno: Annotation | null = null;
+  const doOp = (i: number, sig: number, out: Output, lv: number, rv: number, lh: FloatHistogram | null, rh: FloatHistogram | null): void => {
     let fl = lv;
     let fr = rv;
+    let hl = lh;
+    let hr = rh;
     if (swapped) {
       fl = rv;
       fr = lv;
+      hl = rh;
+      hr = lh;
     }
     let value: number;
     let keep = true;
-    if (cmp) {
-      keep = compare(op, fl, fr);
-      value = fl;
+    let h: FloatHistogram | null = null;
+    if (hl === null && hr === null && !trimOp) {
+      if (cmp) {
+        keep = compare(op, fl, fr);
+        value = fl;
+      } else {
+        value = arith(op, fl, fr);
+      }
     } else {
-      value = arith(op, fl, fr);
+      elemBinop(op, fl, fr, hl, hr, node.pos, er);
+      if (er.anno !== null) lastAnno = er.anno;
+      if (er.drop) return;
+      value = er.value;
+      keep = er.keep;
+      h = er.h;
     }
-    if (returnBool) value = keep ? 1 : 0;
+    if (returnBool) {
+      value = keep ? 1 : 0;
+      h = null;
+    }
     if (m.card === 'one-to-one') {
       if (matchedAt[sig] === i) {
         throw new VigilError('execution', 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
@@ -353,7 +443,9 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
     if (!keep && !returnBool) return;
     out.values[i] = value;
     out.present[i] = 1;
+    if (h !== null) (out.hist ??= new Array(n).fill(null))[i] = h;
   };
+  const hv = (x: StepSeries, i: number): FloatHistogram | null => (x.hist ? x.hist[i] : null);
 
   const pairKey = (l: number, r: number): number => l * (one.length + 2) + r;
   const fillRhsKey = (l: number): number => pairKey(l, one.length);
@@ -367,7 +459,9 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
     if (oneOfSig[oneSig[r]] !== -1) uniqueOne = false;
     oneOfSig[oneSig[r]] = r;
   }
-  if (!hasFill && uniqueOne) {
+  const trimOp = op === '</' || op === '>/';
+  const anyHist = trimOp || many.some((x) => x.hist) || one.some((x) => x.hist);
+  if (!hasFill && uniqueOne && !anyHist) {
     const pairOut: Output[] = new Array(many.length);
     for (let l = 0; l < many.length; l++) {
       if (ev.limits.due()) ev.limits.check();
@@ -460,6 +554,8 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
 
   for (let i = 0; i < n; i++) {
     ev.limits.tick();
+    if (lastAnno !== null) ev.annotations.add(lastAnno);
+    lastAnno = null;
     let manyCount = 0;
     for (let s = 0; s < many.length; s++) manyCount += many[s].present[i];
     let oneCount = 0;
@@ -492,7 +588,7 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
       if (rightAt[sig] !== i) {
         if (fillRhs === null) continue;
         const out = outputFor(fillRhsKey(l), ls.labels, matchLabels(ls.labels, m));
-        doOp(i, sig, out, ls.values[i], fillRhs);
+        doOp(i, sig, out, ls.values[i], fillRhs, hv(ls, i), null);
         continue;
       }
       const r = rightIdx[sig];
@@ -505,7 +601,7 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
         lastOne[l] = r;
         lastOut[l] = out;
       }
-      doOp(i, sig, out, ls.values[i], rs.values[i]);
+      doOp(i, sig, out, ls.values[i], rs.values[i], hv(ls, i), hv(rs, i));
     }
     if (fillLhs !== null) {
       for (let r = 0; r < one.length; r++) {
@@ -514,10 +610,11 @@ function vectorBinop(ev: Evaluator, node: BinaryExpr, lhsV: VectorValue, rhsV: V
         const sig = oneSig[r];
         if (matchedAt[sig] === i) continue;
         const out = outputFor(fillLhsKey(r), matchLabels(rs.labels, m), rs.labels);
-        doOp(i, sig, out, fillLhs, rs.values[i]);
+        doOp(i, sig, out, fillLhs, rs.values[i], null, hv(rs, i));
       }
     }
   }
+  if (lastAnno !== null) ev.annotations.add(lastAnno);
   const result: StepSeries[] = [];
   const ids = new Set<number>();
   for (const o of outList) {

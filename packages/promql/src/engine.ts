@@ -3,12 +3,12 @@
  * limits (timeout, max samples, cancellation) and annotations. Results have the shapes of Prometheus's
  * HTTP API (`resultType` scalar, string, vector or matrix).
  */
-import { Labels, VigilError, formatApiFloat } from '@vigil/model';
+import { type FloatHistogram, Labels, VigilError, allBuckets, formatApiFloat } from '@vigil/model';
 import type { Querier, Queryable } from '@vigil/tsdb';
-import { type Expr, type Node, type DurationExpr, type NumberLiteral, inspect, type as typeOf } from './ast.js';
+import { type Expr, type Node, type DurationExpr, type NumberLiteral, type VectorSelector, inspect, type as typeOf } from './ast.js';
 import { type Annotation, Annotations } from './annotations.js';
 import { dropMetadata, mergeSameLabels } from './eval-labels.js';
-import { ColumnPool, type EvalValue, type StepSeries, makeGrid } from './eval-values.js';
+import { ColumnPool, type EvalValue, type HistColumn, type StepSeries, makeGrid } from './eval-values.js';
 import { type EvalShared, Evaluator, type ResolvedModifiers } from './eval.js';
 import { QueryLimits } from './limits.js';
 import { type ParseOptions, parseExpr } from './parser.js';
@@ -53,14 +53,25 @@ export interface InstantSample {
   readonly labels: Labels;
   /** ms */
   readonly t: number;
+  /** The float value (0 when the sample is a native histogram). */
   readonly v: number;
+  /** The native histogram, when the sample is one (shared with the engine: do not modify). */
+  readonly h?: FloatHistogram;
+}
+
+/** The histogram points of a matrix series: times (ms, ascending) and histograms. */
+export interface HistogramPoints {
+  readonly timestamps: Float64Array;
+  readonly values: readonly FloatHistogram[];
 }
 
 export interface MatrixSeries {
   readonly labels: Labels;
-  /** ms, ascending */
+  /** Times of the float points, ms, ascending. */
   readonly timestamps: Float64Array;
   readonly values: Float64Array;
+  /** Native histogram points, when the series has any (a series may hold both kinds). */
+  readonly histograms?: HistogramPoints;
 }
 
 export type QueryValue =
@@ -168,6 +179,7 @@ export class Engine {
         stepInvariant,
         query: text,
         pool: new ColumnPool(),
+        statsOnly: findStatsOnlySelectors(expr),
       };
       const instant = step === 0;
       const grid = makeGrid(start, end, instant ? 1 : step);
@@ -209,11 +221,15 @@ function toInstantValue(v: EvalValue, t: number): QueryValue {
       return { resultType: 'string', t, v: v.value };
     case 'vector': {
       const samples: InstantSample[] = [];
-      for (const s of v.series) if (s.present[0] === 1) samples.push({ labels: s.labels, t, v: s.values[0] });
+      for (const s of v.series) {
+        if (s.present[0] === 0) continue;
+        const h = s.hist ? s.hist[0] : null;
+        samples.push(h ? { labels: s.labels, t, v: 0, h } : { labels: s.labels, t, v: s.values[0] });
+      }
       return { resultType: 'vector', samples };
     }
     case 'matrix': {
-      const series = v.series.map((s) => ({ labels: s.labels, timestamps: s.ts, values: s.vs }));
+      const series = v.series.map((s) => (s.hs ? splitPoints(s.labels, s.ts, s.vs, s.hs) : { labels: s.labels, timestamps: s.ts, values: s.vs }));
       series.sort((a, b) => Labels.compare(a.labels, b.labels));
       return { resultType: 'matrix', series };
     }
@@ -235,6 +251,10 @@ function toRangeValue(ev: Evaluator, v: EvalValue): QueryValue {
     let c = 0;
     for (let i = 0; i < n; i++) c += s.present[i];
     if (c === 0) continue;
+    if (s.hist) {
+      series.push(splitSteps(ev, s, c));
+      continue;
+    }
     if (c === n) {
       // Dense series share the grid's timestamps and keep their value column.
       series.push({ labels: s.labels, timestamps: ev.gridTimes(), values: s.values });
@@ -253,6 +273,59 @@ function toRangeValue(ev: Evaluator, v: EvalValue): QueryValue {
   }
   series.sort((a, b) => Labels.compare(a.labels, b.labels));
   return { resultType: 'matrix', series };
+}
+
+/** A matrix series from mixed sample columns: floats and histograms apart. */
+function splitPoints(labels: Labels, ts: Float64Array, vs: Float64Array, hs: HistColumn): MatrixSeries {
+  let nh = 0;
+  for (let k = 0; k < ts.length; k++) if (hs[k]) nh++;
+  const timestamps = new Float64Array(ts.length - nh);
+  const values = new Float64Array(ts.length - nh);
+  const hts = new Float64Array(nh);
+  const hvs: FloatHistogram[] = [];
+  let f = 0;
+  for (let k = 0; k < ts.length; k++) {
+    const h = hs[k];
+    if (h) {
+      hts[hvs.length] = ts[k];
+      hvs.push(h);
+    } else {
+      timestamps[f] = ts[k];
+      values[f] = vs[k];
+      f++;
+    }
+  }
+  return nh === 0 ? { labels, timestamps, values } : { labels, timestamps, values, histograms: { timestamps: hts, values: hvs } };
+}
+
+/** The matrix series of a step series with histogram points (`c` points in all). */
+function splitSteps(ev: Evaluator, s: StepSeries, c: number): MatrixSeries {
+  const ts = new Float64Array(c);
+  const vs = new Float64Array(c);
+  const hs: HistColumn = [];
+  let k = 0;
+  for (let i = 0; i < ev.n; i++) {
+    if (s.present[i] === 0) continue;
+    ts[k] = ev.time(i);
+    vs[k] = s.values[i];
+    hs.push(s.hist![i] ?? null);
+    k++;
+  }
+  return splitPoints(s.labels, ts, vs, hs);
+}
+
+/** Prometheus's JSON of a native histogram: count, sum and the populated buckets with boundary rules. */
+export function histogramJSON(h: FloatHistogram): { count: string; sum: string; buckets?: Array<[number, string, string, string]> } {
+  const buckets: Array<[number, string, string, string]> = [];
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    // 0: open left, 1: open right, 2: open both, 3: closed both.
+    const rule = b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2;
+    buckets.push([rule, formatApiFloat(b.lower), formatApiFloat(b.upper), formatApiFloat(b.count)]);
+  }
+  const out: { count: string; sum: string; buckets?: Array<[number, string, string, string]> } = { count: formatApiFloat(h.count), sum: formatApiFloat(h.sum) };
+  if (buckets.length > 0) out.buckets = buckets;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -394,6 +467,40 @@ export function findStepInvariant(expr: Expr, modifiers: Map<Node, ResolvedModif
   return wrapped;
 }
 
+/**
+ * Selectors whose histograms only need count and sum: below `histogram_count`, `histogram_sum` or
+ * `histogram_avg`, with no subquery, `histogram_quantile(s)`, `histogram_fraction` or trim operator
+ * closer to them (Prometheus's detectHistogramStatsDecoding).
+ */
+export function findStatsOnlySelectors(expr: Expr): Set<VectorSelector> {
+  const out = new Set<VectorSelector>();
+  inspect(expr, (node, path) => {
+    if (node.kind !== 'VectorSelector') return;
+    let skip = false;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const p = path[i];
+      if (p.kind === 'SubqueryExpr') {
+        skip = false;
+        break;
+      }
+      if (p.kind === 'Call') {
+        const name = p.func.name;
+        if (name === 'histogram_count' || name === 'histogram_sum' || name === 'histogram_avg') skip = true;
+        else if (name === 'histogram_quantile' || name === 'histogram_quantiles' || name === 'histogram_fraction') {
+          skip = false;
+          break;
+        }
+      }
+      if (p.kind === 'BinaryExpr' && (p.op === '</' || p.op === '>/')) {
+        skip = false;
+        break;
+      }
+    }
+    if (skip) out.add(node);
+  });
+  return out;
+}
+
 /** The earliest and latest sample time the query can read (Prometheus's FindMinMaxTime). */
 export function queryTimeRange(expr: Expr, modifiers: Map<Node, ResolvedModifiers>, start: number, end: number, lookback: number, open = 1): [number, number] {
   let min = Infinity;
@@ -454,14 +561,21 @@ export function toPrometheusData(value: QueryValue): { resultType: string; resul
     case 'string':
       return { resultType: 'string', result: [ts(value.t), value.v] };
     case 'vector':
-      return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.labels.toObject(), value: [ts(s.t), formatApiFloat(s.v)] })) };
+      return {
+        resultType: 'vector',
+        result: value.samples.map((s) =>
+          s.h ? { metric: s.labels.toObject(), histogram: [ts(s.t), histogramJSON(s.h)] } : { metric: s.labels.toObject(), value: [ts(s.t), formatApiFloat(s.v)] },
+        ),
+      };
     case 'matrix':
       return {
         resultType: 'matrix',
-        result: value.series.map((s) => ({
-          metric: s.labels.toObject(),
-          values: Array.from(s.timestamps, (t, i) => [ts(t), formatApiFloat(s.values[i])]),
-        })),
+        result: value.series.map((s) => {
+          const out: Record<string, unknown> = { metric: s.labels.toObject() };
+          if (s.timestamps.length > 0 || !s.histograms) out.values = Array.from(s.timestamps, (t, i) => [ts(t), formatApiFloat(s.values[i])]);
+          if (s.histograms) out.histograms = Array.from(s.histograms.timestamps, (t, i) => [ts(t), histogramJSON(s.histograms!.values[i])]);
+          return out;
+        }),
       };
   }
 }

@@ -101,6 +101,9 @@ export function mergeSameLabels(series: StepSeries[], n: number): StepSeries[] {
       if (prev.present[i] !== 0) throw sameLabelsetError();
       prev.present[i] = 1;
       prev.values[i] = s.values[i];
+      const h = s.hist ? s.hist[i] : null;
+      if (h) (prev.hist ??= new Array(n).fill(null))[i] = h;
+      else if (prev.hist) prev.hist[i] = null;
     }
     prev.dropName = prev.dropName || s.dropName;
   }

@@ -5,7 +5,14 @@
  * subqueries) are decoded once per series into timestamp/value columns and read through sliding windows.
  * No object per sample anywhere.
  */
-import type { Labels } from '@vigil/model';
+import { type FloatHistogram, type Labels, STALE_NAN, isStaleNaN } from '@vigil/model';
+
+/**
+ * Native histogram samples of a column, parallel to its values: null where the sample is a float. A
+ * column of a series without histograms is absent altogether, so float-only series pay nothing.
+ * Histogram objects in evaluation results are shared, never changed: operations copy before they modify.
+ */
+export type HistColumn = (FloatHistogram | null)[];
 
 /** The evaluation steps: `start, start + step, ..., end` (ms); `n` steps. An instant query has n = 1. */
 export interface Grid {
@@ -28,6 +35,8 @@ export interface StepSeries {
   values: Float64Array;
   /** 1 where the series has a point at step i. */
   present: Uint8Array;
+  /** Where the point at step i is a native histogram, that histogram (then `values[i]` is 0). */
+  hist?: HistColumn | null;
   /**
    * Delayed `__name__` removal (Prometheus's `DropName`): the name is dropped at the end of evaluation.
    * Without delayed removal the engine drops names at once and this only records that it did.
@@ -40,6 +49,8 @@ export interface RangeSeries {
   labels: Labels;
   ts: Float64Array;
   vs: Float64Array;
+  /** Native histogram samples (null for floats); absent when the series has none. */
+  hs?: HistColumn | null;
   dropName: boolean;
 }
 
@@ -120,10 +131,23 @@ export class ColumnPool {
   }
 }
 
-/** A growable pair of columns used to decode one series at a time (reused across series). */
+/** Number of histogram points of a series (0 without a histogram column). */
+export function histPoints(s: StepSeries): number {
+  const h = s.hist;
+  if (!h) return 0;
+  let c = 0;
+  for (let i = 0; i < h.length; i++) if (h[i] !== null && s.present[i] === 1) c++;
+  return c;
+}
+
+/**
+ * A growable pair of columns used to decode one series at a time (reused across series), plus a
+ * histogram column created at the first histogram sample.
+ */
 export class SampleBuffer {
   ts: Float64Array;
   vs: Float64Array;
+  hs: HistColumn | null = null;
   length = 0;
 
   constructor(capacity = 256) {
@@ -133,12 +157,28 @@ export class SampleBuffer {
 
   reset(): void {
     this.length = 0;
+    this.hs = null;
   }
 
   push(t: number, v: number): void {
     if (this.length === this.ts.length) this.grow();
     this.ts[this.length] = t;
     this.vs[this.length] = v;
+    if (this.hs !== null) this.hs[this.length] = null;
+    this.length++;
+  }
+
+  /** A histogram sample (copied: the reader owns `h`); a histogram staleness marker becomes a float one. */
+  pushHistogram(t: number, h: FloatHistogram): void {
+    if (isStaleNaN(h.sum)) {
+      this.push(t, STALE_NAN);
+      return;
+    }
+    if (this.hs === null) this.hs = new Array<FloatHistogram | null>(this.length).fill(null);
+    if (this.length === this.ts.length) this.grow();
+    this.ts[this.length] = t;
+    this.vs[this.length] = 0;
+    this.hs[this.length] = h.copy();
     this.length++;
   }
 

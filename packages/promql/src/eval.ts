@@ -3,18 +3,21 @@
  * Selectors decode every series once (one pass of the storage iterator) into columns; range functions
  * slide windows over those columns; everything above works on `Float64Array` columns per series.
  */
-import { Labels, type Matcher, VigilError, isStaleNaN } from '@vigil/model';
+import { CounterResetHint, FloatHistogram, Labels, type Matcher, VigilError, detectHistogramReset, isStaleNaN } from '@vigil/model';
 import type { Querier, Series } from '@vigil/tsdb';
 import type { Expr, MatrixSelector, Node, SubqueryExpr, VectorSelector } from './ast.js';
+import { annotation } from './annotations.js';
 import { Annotations } from './annotations.js';
 import { evalAggregation } from './aggregation.js';
 import { evalBinary, evalUnary } from './binop.js';
 import { evalCall } from './functions.js';
 import { QueryLimits } from './limits.js';
 import { extendWindow } from './functions-range.js';
+import { interpolateHistograms } from './histogram-ops.js';
 import {
   type EvalValue,
   type Grid,
+  type HistColumn,
   type MatrixValue,
   type RangeSeries,
   type ScalarValue,
@@ -67,12 +70,20 @@ export interface EvalShared {
   readonly query: string;
   /** Where result columns come from. */
   readonly pool: ColumnPool;
+  /**
+   * Selectors whose histograms are only read for count and sum (below `histogram_count`/`_sum`/`_avg`):
+   * they are read without buckets, with counter resets detected as they are read (Prometheus's
+   * HistogramStatsIterator).
+   */
+  readonly statsOnly: ReadonlySet<VectorSelector>;
 }
 
 /** Samples of one series: columns valid up to `length`. */
 export interface Samples {
   readonly ts: Float64Array;
   readonly vs: Float64Array;
+  /** Native histogram samples (null for floats); null or absent when there are none. */
+  readonly hs?: HistColumn | null;
   readonly length: number;
 }
 
@@ -246,14 +257,14 @@ export class Evaluator {
       const maxt = (mod.timestamp ?? this.grid.end) - mod.offset;
       return this.evalSmoothedSelector(vs, mint, maxt + lookback);
     }
-    return this.selectInstant(vs.matchers, mod.offset, mod.timestamp, withTimestamps);
+    return this.selectInstant(vs.matchers, mod.offset, mod.timestamp, withTimestamps, this.shared.statsOnly.has(vs));
   }
 
   /**
    * The instant-vector selection of `matchers` over the grid, with an offset and an optional `@` time
    * (also used by `info()` for the info series).
    */
-  async selectInstant(matchers: readonly Matcher[], off: number, at: number | null, withTimestamps: boolean): Promise<{ value: VectorValue; timestamps: Float64Array[] }> {
+  async selectInstant(matchers: readonly Matcher[], off: number, at: number | null, withTimestamps: boolean, statsOnly = false): Promise<{ value: VectorValue; timestamps: Float64Array[] }> {
     const lookback = this.opts.lookbackDelta;
     const g = this.grid;
     const n = this.n;
@@ -266,13 +277,17 @@ export class Evaluator {
     const timestamps: Float64Array[] = [];
     for (const s of series) {
       if (this.limits.due()) await this.limits.pause();
-      decode(s, mint, maxt, buf, true);
+      // Stats-only reading looks one sample further back, as Prometheus's seek does, for reset detection.
+      decode(s, statsOnly ? mint - 1 : mint, maxt, buf, true);
+      if (statsOnly) toHistogramStats(buf);
       const len = buf.length;
       if (len === 0) continue;
       const ts = buf.ts;
       const vals = buf.vs;
+      const hs = buf.hs;
       const values = this.f64();
       const present = this.u8();
+      const hist: HistColumn | null = hs === null ? null : new Array(n).fill(null);
       const sampleTs = withTimestamps ? this.f64() : undefined;
       let count = 0;
       let j = -1;
@@ -282,8 +297,22 @@ export class Evaluator {
         if (j >= 0 && ts[j] >= ref - lookback + open && !isStaleNaN(vals[j])) {
           values.fill(vals[j]);
           present.fill(1);
+          if (hist !== null) hist.fill(hs![j]);
           sampleTs?.fill(ts[j]);
           count = n;
+        }
+      } else if (hist !== null) {
+        for (let i = 0; i < n; i++) {
+          const ref = g.start + i * g.step - off;
+          while (j + 1 < len && ts[j + 1] <= ref) j++;
+          if (j < 0 || ts[j] < ref - lookback + open) continue;
+          const v = vals[j];
+          if (v !== v && isStaleNaN(v)) continue;
+          values[i] = v;
+          present[i] = 1;
+          hist[i] = hs![j];
+          if (sampleTs) sampleTs[i] = ts[j];
+          count++;
         }
       } else {
         for (let i = 0; i < n; i++) {
@@ -300,7 +329,7 @@ export class Evaluator {
       }
       if (count === 0) continue;
       this.limits.add(count);
-      out.push({ labels: s.labels, values, present, dropName: false });
+      out.push(hist === null ? { labels: s.labels, values, present, dropName: false } : { labels: s.labels, values, present, hist, dropName: false });
       if (sampleTs) timestamps.push(sampleTs);
     }
     return { value: { type: 'vector', series: out, distinct: true }, timestamps };
@@ -325,16 +354,55 @@ export class Evaluator {
       if (len === 0) continue;
       const ts = buf.ts;
       const v = buf.vs;
+      const hs = buf.hs;
       const values = this.f64();
       const present = this.u8();
+      const hist: HistColumn | null = hs === null ? null : new Array(this.n).fill(null);
+      const metricName = s.labels.metricName();
       let lo = 0;
       let mid = 0;
+      let hiEnd = 0;
       let count = 0;
       for (let i = 0; i < this.n; i++) {
         const dataTs = (mod.timestamp ?? this.time(i)) - mod.offset;
         while (lo < len && ts[lo] < dataTs - lookback + open) lo++;
         if (mid < lo) mid = lo;
         while (mid < len && ts[mid] < dataTs) mid++;
+        if (hs !== null) {
+          if (hiEnd < mid) hiEnd = mid;
+          while (hiEnd < len && ts[hiEnd] <= dataTs + lookback) hiEnd++;
+          let nh = 0;
+          for (let k = lo; k < hiEnd; k++) if (hs[k] !== null) nh++;
+          if (nh > 0) {
+            if (nh < hiEnd - lo) {
+              this.annotations.add(annotation.mixedFloatsHistograms(metricName, vs.pos));
+              continue;
+            }
+            let h: FloatHistogram | null = null;
+            if (mid < hiEnd && ts[mid] === dataTs) {
+              h = hs[mid]!;
+            } else if (mid > lo && mid < hiEnd) {
+              const prev = hs[mid - 1]!;
+              const next = hs[mid]!;
+              if (prev.usesCustomBuckets() !== next.usesCustomBuckets()) {
+                this.annotations.add(annotation.mixedExponentialCustom(metricName, vs.pos));
+                continue;
+              }
+              const isCounter = prev.counterResetHint !== CounterResetHint.Gauge || next.counterResetHint !== CounterResetHint.Gauge;
+              h = interpolateHistograms(prev, ts[mid - 1], next, ts[mid], dataTs, isCounter, this.annotations, metricName, vs.pos);
+              if (h === null) continue;
+            } else if (mid > lo) {
+              h = hs[mid - 1]!.copy();
+              h.counterResetHint = CounterResetHint.Unknown;
+            } else {
+              continue;
+            }
+            hist![i] = h;
+            present[i] = 1;
+            count++;
+            continue;
+          }
+        }
         if (mid < len && ts[mid] === dataTs) {
           values[i] = v[mid];
         } else if (mid > lo && mid < len && ts[mid] <= dataTs + lookback) {
@@ -349,7 +417,7 @@ export class Evaluator {
       }
       if (count === 0) continue;
       this.limits.add(count);
-      out.push({ labels: s.labels, values, present, dropName: false });
+      out.push(hist === null ? { labels: s.labels, values, present, dropName: false } : { labels: s.labels, values, present, hist, dropName: false });
     }
     return { value: { type: 'vector', series: out, distinct: true }, timestamps };
   }
@@ -369,7 +437,10 @@ export class Evaluator {
         const series: StepSeries[] = [];
         for (const s of v.series) {
           if (s.present[0] === 0) continue;
-          series.push({ labels: s.labels, values: this.f64().fill(s.values[0]), present: this.u8().fill(1), dropName: s.dropName });
+          const h = s.hist ? s.hist[0] : null;
+          const out: StepSeries = { labels: s.labels, values: this.f64().fill(s.values[0]), present: this.u8().fill(1), dropName: s.dropName };
+          if (h) out.hist = new Array(n).fill(h);
+          series.push(out);
         }
         this.limits.add(series.length * (n - 1));
         return { type: 'vector', series, distinct: v.distinct };
@@ -392,7 +463,7 @@ export class Evaluator {
     const mint = (at ?? g.start) - off - range - (vs.anchored || vs.smoothed ? lookback : 0) + (this.opts.leftOpen ? 1 : 0);
     const maxt = (at ?? g.end) - off + (vs.smoothed ? lookback : 0);
     const series = this.select(vs, mint, maxt);
-    const window: SampleWindow = { mint, maxt };
+    const window: SampleWindow = { mint, maxt, statsOnly: this.shared.statsOnly.has(vs) };
     const out: RangeSource[] = new Array(series.length);
     for (let i = 0; i < series.length; i++) out[i] = new SelectedSeries(series[i], window);
     return { series: out, range, offset: off, at, extended: vs.anchored ? 'anchored' : vs.smoothed ? 'smoothed' : null, distinct: true };
@@ -426,7 +497,7 @@ export class Evaluator {
         series.push(materialized({ labels: Labels.EMPTY, ts, vs: v.values.slice(), dropName: false }));
       } else if (v.type === 'vector') {
         distinct = v.distinct === true;
-        for (const s of v.series) series.push(materialized(stepSeriesToRange(child, s)));
+        for (const s of v.series) series.push(materialized(forgetResetHints(stepSeriesToRange(child, s))));
         this.limits.release(totalPresent(v.series));
       }
     }
@@ -457,6 +528,7 @@ function firstIndexAfter(ts: Float64Array, len: number, x: number): number {
 interface SampleWindow {
   readonly mint: number;
   readonly maxt: number;
+  readonly statsOnly: boolean;
 }
 
 /** A selected series as a range source: decoded on `load` (one small object per series, no closure). */
@@ -474,13 +546,52 @@ class SelectedSeries implements RangeSource {
 
   load(buf: SampleBuffer): Samples {
     decode(this.series, this.window.mint, this.window.maxt, buf, false);
+    if (this.window.statsOnly) toHistogramStats(buf);
     return buf;
   }
 }
 
 function materialized(s: RangeSeries): RangeSource {
-  const samples: Samples = { ts: s.ts, vs: s.vs, length: s.ts.length };
+  const samples: Samples = { ts: s.ts, vs: s.vs, hs: s.hs ?? null, length: s.ts.length };
   return { labels: s.labels, dropName: s.dropName, load: () => samples };
+}
+
+/**
+ * Subquery results lose explicit counter reset hints: their samples need not be consecutive in storage,
+ * so resets are detected anew (as Prometheus does).
+ */
+function forgetResetHints(s: RangeSeries): RangeSeries {
+  const hs = s.hs;
+  if (!hs) return s;
+  for (let k = 0; k < hs.length; k++) {
+    const h = hs[k];
+    if (h && (h.counterResetHint === CounterResetHint.NotCounterReset || h.counterResetHint === CounterResetHint.CounterReset)) {
+      const c = h.copy();
+      c.counterResetHint = CounterResetHint.Unknown;
+      hs[k] = c;
+    }
+  }
+  return s;
+}
+
+/**
+ * Prometheus's HistogramStatsIterator: histograms keep only count, sum, schema and hint, and a sample
+ * without a known hint gets one from reset detection against the previous histogram read.
+ */
+function toHistogramStats(buf: SampleBuffer): void {
+  const hs = buf.hs;
+  if (hs === null) return;
+  let last: FloatHistogram | null = null;
+  for (let k = 0; k < buf.length; k++) {
+    const h = hs[k];
+    if (h === null) continue;
+    let hint = h.counterResetHint;
+    if (hint === CounterResetHint.Unknown && last !== null) {
+      hint = detectHistogramReset(h, last) ? CounterResetHint.CounterReset : CounterResetHint.NotCounterReset;
+    }
+    last = h;
+    hs[k] = new FloatHistogram({ counterResetHint: hint, schema: h.schema, count: h.count, sum: h.sum });
+  }
 }
 
 /** The samples of each series inside the window of the (single) step of `ev`, or all of them. */
@@ -495,6 +606,7 @@ function windowAt(ev: Evaluator, input: RangeInput, all: boolean): RangeSeries[]
     const smoothed = input.extended === 'smoothed';
     for (const src of input.series) {
       const s = src.load(buf);
+      if (s.hs) throw new VigilError('execution', `${input.extended} modifier is not supported with histograms`);
       const from = firstIndexAfter(s.ts, s.length, end - input.range - lookback);
       const to = firstIndexAfter(s.ts, s.length, end + (smoothed ? lookback : 0));
       const w = extendWindow(s.ts, s.vs, from, to, end - input.range, end, smoothed);
@@ -515,7 +627,9 @@ function windowAt(ev: Evaluator, input: RangeInput, all: boolean): RangeSeries[]
     }
     if (hi === lo) continue;
     ev.limits.add(hi - lo);
-    out.push({ labels: src.labels, ts: s.ts.slice(lo, hi), vs: s.vs.slice(lo, hi), dropName: src.dropName });
+    const r: RangeSeries = { labels: src.labels, ts: s.ts.slice(lo, hi), vs: s.vs.slice(lo, hi), dropName: src.dropName };
+    if (s.hs && s.hs.slice(lo, hi).some((h) => h !== null)) r.hs = s.hs.slice(lo, hi);
+    out.push(r);
   }
   return out;
 }
@@ -530,18 +644,27 @@ function stepSeriesToRange(ev: Evaluator, s: StepSeries): RangeSeries {
   const n = ev.n;
   let c = 0;
   for (let i = 0; i < n; i++) c += s.present[i];
+  const hist = s.hist;
   // A series with a point at every step shares the grid's timestamps and keeps its own values.
-  if (c === n) return { labels: s.labels, ts: ev.gridTimes(), vs: s.values, dropName: s.dropName };
+  if (c === n) {
+    const r: RangeSeries = { labels: s.labels, ts: ev.gridTimes(), vs: s.values, dropName: s.dropName };
+    if (hist) r.hs = hist.slice(0, n);
+    return r;
+  }
   const ts = ev.f64Len(c);
   const vs = ev.f64Len(c);
+  const hs: HistColumn | null = hist ? [] : null;
   let k = 0;
   for (let i = 0; i < n; i++) {
     if (s.present[i] === 0) continue;
     ts[k] = ev.time(i);
     vs[k] = s.values[i];
+    if (hs !== null) hs.push(hist![i] ?? null);
     k++;
   }
-  return { labels: s.labels, ts, vs, dropName: s.dropName };
+  const r: RangeSeries = { labels: s.labels, ts, vs, dropName: s.dropName };
+  if (hs !== null) r.hs = hs;
+  return r;
 }
 
 /**
@@ -561,6 +684,12 @@ function decode(s: Series, mint: number, maxt: number, buf: SampleBuffer, keepSt
   do {
     const t = it.t;
     if (t > maxt) break;
+    const h = it.h;
+    if (h !== null) {
+      if (!keepStale && isStaleNaN(h.sum)) continue;
+      buf.pushHistogram(t, h);
+      continue;
+    }
     const v = it.v;
     if (!keepStale && v !== v && isStaleNaN(v)) continue;
     buf.push(t, v);
@@ -571,6 +700,7 @@ function decode(s: Series, mint: number, maxt: number, buf: SampleBuffer, keepSt
 function dropStaleMarkers(buf: SampleBuffer): void {
   const ts = buf.ts;
   const vs = buf.vs;
+  const hs = buf.hs;
   const n = buf.length;
   let w = 0;
   for (let i = 0; i < n; i++) {
@@ -579,8 +709,13 @@ function dropStaleMarkers(buf: SampleBuffer): void {
     if (w !== i) {
       ts[w] = ts[i];
       vs[w] = v;
+      if (hs !== null) hs[w] = hs[i];
     }
     w++;
   }
   buf.length = w;
+  if (hs !== null) {
+    hs.length = w;
+    if (!hs.some((h) => h !== null)) buf.hs = null;
+  }
 }

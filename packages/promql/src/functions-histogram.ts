@@ -1,12 +1,15 @@
 /**
  * `histogram_quantile`, `histogram_quantiles` and `histogram_fraction` over classic histograms
- * (`_bucket` series with an `le` label), with Prometheus's bucket monotonicity fix.
+ * (`_bucket` series with an `le` label), with Prometheus's bucket monotonicity fix, and over native
+ * histograms. A native histogram and classic buckets with the same labels at the same step are a
+ * conflict: neither gives a result there (warning).
  */
-import { Labels, LabelsBuilder, formatFloat } from '@vigil/model';
+import { type FloatHistogram, Labels, LabelsBuilder, formatFloat } from '@vigil/model';
 import type { Call } from './ast.js';
 import { annotation } from './annotations.js';
 import { dropMetadata } from './eval-labels.js';
 import type { StepSeries, VectorValue } from './eval-values.js';
+import { nativeHistogramFraction, nativeHistogramQuantile } from './histogram-ops.js';
 import type { Evaluator } from './eval.js';
 import { finishVector } from './functions.js';
 
@@ -201,7 +204,12 @@ interface HistogramGroup {
   labels: Labels;
   members: number[];
   les: number[];
+  /** Steps where a native histogram with these labels makes the group give nothing (null: none). */
+  blocked: Uint8Array | null;
 }
+
+/** True when series `s` has a classic (float) point at step i. */
+const floatAt = (s: StepSeries, i: number): boolean => s.present[i] === 1 && (!s.hist || s.hist[i] === null);
 
 /**
  * Groups bucket series by their labels without `le`. Series whose `le` does not parse are reported (at
@@ -212,6 +220,12 @@ function groupBuckets(ev: Evaluator, input: StepSeries[], call: Call, argIndex: 
   const pos = call.args[argIndex].pos;
   for (let s = 0; s < input.length; s++) {
     const series = input[s];
+    if (series.hist) {
+      // A series of native histograms only is no bucket of a classic one.
+      let anyFloat = false;
+      for (let i = 0; i < series.present.length && !anyFloat; i++) anyFloat = floatAt(series, i);
+      if (!anyFloat) continue;
+    }
     const leStr = series.labels.get('le');
     const le = parseLe(leStr);
     if (le === undefined) {
@@ -225,13 +239,56 @@ function groupBuckets(ev: Evaluator, input: StepSeries[], call: Call, argIndex: 
     const key = withoutLe.flat.join('\xff');
     let g = groups.get(key);
     if (g === undefined) {
-      g = { labels: withoutLe, members: [], les: [] };
+      g = { labels: withoutLe, members: [], les: [], blocked: null };
       groups.set(key, g);
     }
     g.members.push(s);
     g.les.push(le);
   }
+  // Native histograms with the labels of a classic histogram group: both sides give nothing at the
+  // steps where both have points.
+  for (const series of input) {
+    if (!series.hist) continue;
+    const g = groups.get(series.labels.flat.join('\xff'));
+    if (g === undefined) continue;
+    for (let i = 0; i < series.present.length; i++) {
+      if (series.present[i] === 0 || series.hist[i] === null) continue;
+      if (!g.members.some((m) => floatAt(input[m], i))) continue;
+      (g.blocked ??= new Uint8Array(series.present.length))[i] = 1;
+      const name = ev.opts.delayedNameRemoval ? series.labels.metricName() : '';
+      ev.annotations.add(annotation.mixedClassicNative(name, pos));
+    }
+  }
   return [...groups.values()];
+}
+
+/**
+ * One output per native histogram series: `f` of each histogram point (not where a classic group with
+ * the same labels blocks it).
+ */
+function nativeOutputs(ev: Evaluator, input: StepSeries[], groups: HistogramGroup[], f: (h: FloatHistogram, metricName: string, i: number) => number, label: ((labels: Labels) => Labels) | null): StepSeries[] {
+  const blockedBy = new Map<string, Uint8Array>();
+  for (const g of groups) if (g.blocked !== null) blockedBy.set(g.labels.flat.join('\xff'), g.blocked);
+  const out: StepSeries[] = [];
+  for (const series of input) {
+    const hist = series.hist;
+    if (!hist) continue;
+    const blocked = blockedBy.get(series.labels.flat.join('\xff'));
+    const labels = outputLabels(ev, series.labels);
+    const name = labels.metricName();
+    const values = ev.f64();
+    const present = ev.u8();
+    let any = false;
+    for (let i = 0; i < ev.n; i++) {
+      const h = hist[i];
+      if (series.present[i] === 0 || h === null || (blocked !== undefined && blocked[i] === 1)) continue;
+      values[i] = f(h, name, i);
+      present[i] = 1;
+      any = true;
+    }
+    if (any) out.push({ labels: label === null ? labels : label(labels), values, present, dropName: true });
+  }
+  return out;
 }
 
 function outputLabels(ev: Evaluator, labels: Labels): Labels {
@@ -271,17 +328,22 @@ function quantilesOver(ev: Evaluator, call: Call, argIndex: number, input: StepS
   const out: StepSeries[] = [];
   const b = new Buckets();
   const pos = call.args[argIndex].pos;
+  for (let k = 0; k < qs.length; k++) {
+    const withLabel = label === null ? null : (l: Labels): Labels => new LabelsBuilder(l).set(label, quantileLabel(qs[k][0])).labels();
+    out.push(...nativeOutputs(ev, input, groups, (h, name, i) => nativeHistogramQuantile(qs[k][i], h, ev.annotations, name, pos), withLabel));
+  }
   for (const g of groups) {
     const results = qs.map(() => ({ values: ev.f64(), present: ev.u8(), any: false }));
     for (let i = 0; i < n; i++) {
+      if (g.blocked !== null && g.blocked[i] === 1) continue;
       let hasAny = false;
-      for (let m = 0; m < g.members.length; m++) if (input[g.members[m]].present[i] === 1) hasAny = true;
+      for (let m = 0; m < g.members.length; m++) if (floatAt(input[g.members[m]], i)) hasAny = true;
       if (!hasAny) continue;
       for (let k = 0; k < qs.length; k++) {
         b.reset();
         for (let m = 0; m < g.members.length; m++) {
           const s = input[g.members[m]];
-          if (s.present[i] === 1) b.push(g.les[m], s.values[i]);
+          if (floatAt(s, i)) b.push(g.les[m], s.values[i]);
         }
         const v = bucketQuantile(qs[k][i], b);
         if (fix.forced) {
@@ -299,8 +361,7 @@ function quantilesOver(ev: Evaluator, call: Call, argIndex: number, input: StepS
       let labels = base;
       if (label !== null) {
         // One series per quantile; steps with different q values would need different labels.
-        const q = qs[k][0];
-        labels = new LabelsBuilder(base).set(label, q !== q ? 'NaN' : formatOpenMetricsFloat(q)).labels();
+        labels = new LabelsBuilder(base).set(label, quantileLabel(qs[k][0])).labels();
       }
       out.push({ labels, values: results[k].values, present: results[k].present, dropName: true });
     }
@@ -313,17 +374,19 @@ export function histogramFraction(ev: Evaluator, call: Call, lower: Float64Array
   const n = ev.n;
   const series = input.series;
   const groups = groupBuckets(ev, series, call, 2);
-  const out: StepSeries[] = [];
+  const pos = call.args[2].pos;
+  const out: StepSeries[] = nativeOutputs(ev, series, groups, (h, name, i) => nativeHistogramFraction(lower[i], upper[i], h, ev.annotations, name, pos), null);
   const b = new Buckets();
   for (const g of groups) {
     const values = ev.f64();
     const present = ev.u8();
     let any = false;
     for (let i = 0; i < n; i++) {
+      if (g.blocked !== null && g.blocked[i] === 1) continue;
       b.reset();
       for (let m = 0; m < g.members.length; m++) {
         const s = series[g.members[m]];
-        if (s.present[i] === 1) b.push(g.les[m], s.values[i]);
+        if (floatAt(s, i)) b.push(g.les[m], s.values[i]);
       }
       if (b.length === 0) continue;
       values[i] = bucketFraction(lower[i], upper[i], b);
@@ -333,6 +396,11 @@ export function histogramFraction(ev: Evaluator, call: Call, lower: Float64Array
     if (any) out.push({ labels: outputLabels(ev, g.labels), values, present, dropName: true });
   }
   return finishVector(ev, out);
+}
+
+/** The label value of quantile q (OpenMetrics formatting). */
+function quantileLabel(q: number): string {
+  return q !== q ? 'NaN' : formatOpenMetricsFloat(q);
 }
 
 /** OpenMetrics float formatting of label values (`1.0`, `0.5`, `+Inf`). */

@@ -3,7 +3,7 @@
  * (`target_info` by default, or those the selector's `__name__` matchers pick) that share the
  * identifying labels `instance` and `job` with each series of `v`.
  */
-import { type Labels, LabelsBuilder, Matcher, VigilError } from '@vigil/model';
+import { type FloatHistogram, type Labels, LabelsBuilder, Matcher, VigilError } from '@vigil/model';
 import { type Call, type Expr, inspect } from './ast.js';
 import { labelsKey, mergeSameLabels } from './eval-labels.js';
 import type { StepSeries, VectorValue } from './eval-values.js';
@@ -107,6 +107,11 @@ export async function evalInfo(ev: Evaluator, call: Call): Promise<VectorValue> 
     dataNames();
     matchers.push(...effectiveNameMatchers(names));
     const sel = await ev.selectInstant(matchers, offset, at, true);
+    for (const s of sel.value.series) {
+      if (s.hist && s.hist.some((h, i) => h !== null && s.present[i] === 1)) {
+        throw new VigilError('execution', `this should be an info metric, with float samples: ${s.labels.toString()}`);
+      }
+    }
     info = sel.value.series;
     infoTs = sel.timestamps;
   }
@@ -119,7 +124,7 @@ export async function evalInfo(ev: Evaluator, call: Call): Promise<VectorValue> 
 
   const outputs = new Map<string, StepSeries>();
   const out: StepSeries[] = [];
-  const emit = (labels: Labels, i: number, v: number, dropName: boolean): void => {
+  const emit = (labels: Labels, i: number, v: number, dropName: boolean, h: FloatHistogram | null = null): void => {
     const key = labelsKey(labels);
     let o = outputs.get(key);
     if (o === undefined) {
@@ -131,6 +136,7 @@ export async function evalInfo(ev: Evaluator, call: Call): Promise<VectorValue> 
     }
     o.values[i] = v;
     o.present[i] = 1;
+    if (h !== null) (o.hist ??= new Array(n).fill(null))[i] = h;
   };
   for (let i = 0; i < n; i++) {
     if (ev.limits.due()) await ev.limits.pause();
@@ -157,7 +163,7 @@ export async function evalInfo(ev: Evaluator, call: Call): Promise<VectorValue> 
       const s = base.series[b];
       if (s.present[i] === 0) continue;
       if (ignored[b]) {
-        emit(s.labels, i, s.values[i], s.dropName);
+        emit(s.labels, i, s.values[i], s.dropName, s.hist ? s.hist[i] : null);
         continue;
       }
       const added = new Map<string, string>();
@@ -185,7 +191,7 @@ export async function evalInfo(ev: Evaluator, call: Call): Promise<VectorValue> 
         for (const [name, value] of added) lb.set(name, value);
         labels = lb.labels();
       }
-      emit(labels, i, s.values[i], s.dropName);
+      emit(labels, i, s.values[i], s.dropName, s.hist ? s.hist[i] : null);
     }
   }
   return { type: 'vector', series: ev.instant ? out : mergeSameLabels(out, n), distinct: true };

@@ -6,7 +6,7 @@
 import { Labels } from '@vigil/model';
 import type { StepSeries, VectorValue } from './eval-values.js';
 import type { Evaluator } from './eval.js';
-import { derivedSeries, finishVector, keepsDistinct } from './functions.js';
+import { derivedSeries, floatPresence, finishVector, keepsDistinct } from './functions.js';
 
 interface Civil {
   year: number;
@@ -73,7 +73,8 @@ export function evalDateFunction(ev: Evaluator, name: string, input: VectorValue
   for (const s of input.series) {
     const values = ev.f64();
     for (let i = 0; i < n; i++) if (s.present[i] === 1) values[i] = f(civilFromUnix(toInt64(s.values[i])));
-    out.push(derivedSeries(ev, s, values, ev.copyU8(s.present)));
+    // Histogram samples have no time value: left out.
+    out.push(derivedSeries(ev, s, values, floatPresence(ev, s)));
   }
   return finishVector(ev, out, keepsDistinct(input));
 }

@@ -2,13 +2,14 @@
  * Function calls: dispatch, the range-vector path (windows over decoded series, see functions-range.ts)
  * and the instant-vector functions (math, time, labels, sorting, `absent`, `scalar`, ...).
  */
-import { Labels, LabelsBuilder, VigilError } from '@vigil/model';
+import { type FloatHistogram, Labels, LabelsBuilder, VigilError, allBuckets } from '@vigil/model';
 import type { Call, Expr, MatrixSelector, SubqueryExpr } from './ast.js';
 import { annotation } from './annotations.js';
 import { checkNoSameLabels, dropMetadata, mergeSameLabels, sameMetadata } from './eval-labels.js';
-import { type EvalValue, type ScalarValue, type StepSeries, type VectorValue, SampleBuffer } from './eval-values.js';
+import { type EvalValue, type HistColumn, type ScalarValue, type StepSeries, type VectorValue, SampleBuffer } from './eval-values.js';
 import type { Evaluator, RangeInput } from './eval.js';
-import { EXTENDED_KERNELS, RANGE_KERNELS, type Windows, fillWindows } from './functions-range.js';
+import { EXTENDED_KERNELS, RANGE_KERNELS, type Windows, fillWindows, kahan, kahanInc } from './functions-range.js';
+import { evalHistogramRange, hasHistograms } from './functions-range-histogram.js';
 import { histogramFraction, histogramQuantile, histogramQuantiles } from './functions-histogram.js';
 import { evalInfo } from './functions-info.js';
 import { evalLabelJoin, evalLabelReplace } from './functions-labels.js';
@@ -109,16 +110,26 @@ async function evalRangeFunction(ev: Evaluator, call: Call, matrixIndex: number)
     ev.limits.add(maxWindow);
     const values = ev.f64();
     const present = ev.u8();
-    kernel(s.ts, s.vs, w, params, values, present);
+    let hist: HistColumn | null = null;
+    if (hasHistograms(s)) {
+      const ctx = { name, ext: ext as '' | 'a' | 's', annotations: ev.annotations, metricName: src.labels.metricName(), pos: call.args[0].pos };
+      hist = evalHistogramRange(ctx, s, w, params, kernel, values, present);
+    } else {
+      kernel(s.ts, s.vs, w, params, values, present);
+    }
     ev.limits.release(maxWindow);
     let count = 0;
-    for (let i = 0; i < n; i++) count += present[i];
+    let floats = 0;
+    for (let i = 0; i < n; i++) {
+      count += present[i];
+      if (present[i] === 1 && (hist === null || hist[i] === null)) floats++;
+    }
     if (count === 0) continue;
     ev.limits.add(count);
     const dropName = !keepName || src.dropName;
     const labels = !delayed && dropName ? dropMetadata(src.labels) : src.labels;
-    out.push({ labels, values, present, dropName });
-    if (checkCounter) {
+    out.push(hist === null ? { labels, values, present, dropName } : { labels, values, present, hist, dropName });
+    if (checkCounter && floats > 0) {
       const metricName = src.labels.metricName();
       if (metricName !== '' && !/(_total|_sum|_count|_bucket)$/.test(metricName)) {
         ev.annotations.add(annotation.possibleNonCounter(metricName, call.args[0].pos));
@@ -213,6 +224,14 @@ export function derivedSeries(ev: Evaluator, s: StepSeries, values: Float64Array
   return { labels, values, present, dropName: true };
 }
 
+/** The presence of the float points of `s` (histogram points left out); `s.present` itself without histograms. */
+export function floatPresence(ev: Evaluator, s: StepSeries): Uint8Array {
+  const p = ev.copyU8(s.present);
+  const hist = s.hist;
+  if (hist) for (let i = 0; i < p.length; i++) if (hist[i] !== null) p[i] = 0;
+  return p;
+}
+
 /** Finishes an instant function's output: equal label sets merge (or fail when they collide). */
 export function finishVector(ev: Evaluator, series: StepSeries[], distinct = false): VectorValue {
   if (distinct) return { type: 'vector', series, distinct: true };
@@ -243,7 +262,7 @@ function mapValues(ev: Evaluator, input: VectorValue, f: (v: number) => number):
     const src = s.values;
     const p = s.present;
     for (let i = 0; i < n; i++) if (p[i] === 1) values[i] = f(src[i]);
-    out.push(derivedSeries(ev, s, values, ev.copyU8(p)));
+    out.push(derivedSeries(ev, s, values, floatPresence(ev, s)));
   }
   return finishVector(ev, out, keepsDistinct(input));
 }
@@ -296,7 +315,7 @@ async function evalInstantFunction(ev: Evaluator, call: Call): Promise<EvalValue
         let found = 0;
         let value = NaN;
         for (const s of input.series) {
-          if (s.present[i] === 1) {
+          if (s.present[i] === 1 && (!s.hist || s.hist[i] === null)) {
             found++;
             value = s.values[i];
           }
@@ -334,7 +353,7 @@ async function evalInstantFunction(ev: Evaluator, call: Call): Promise<EvalValue
           const inv = 1 / to[i];
           values[i] = Math.floor(s.values[i] * inv + 0.5) / inv;
         }
-        out.push(derivedSeries(ev, s, values, ev.copyU8(s.present)));
+        out.push(derivedSeries(ev, s, values, floatPresence(ev, s)));
       }
       return finishVector(ev, out, keepsDistinct(input));
     }
@@ -360,7 +379,7 @@ async function evalInstantFunction(ev: Evaluator, call: Call): Promise<EvalValue
         const present = ev.u8();
         let any = false;
         for (let i = 0; i < n; i++) {
-          if (s.present[i] === 0 || hi[i] < lo[i]) continue;
+          if (s.present[i] === 0 || hi[i] < lo[i] || (s.hist && s.hist[i] !== null)) continue;
           values[i] = Math.max(lo[i], Math.min(hi[i], s.values[i]));
           present[i] = 1;
           any = true;
@@ -403,16 +422,72 @@ async function evalInstantFunction(ev: Evaluator, call: Call): Promise<EvalValue
       return histogramFraction(ev, call, lower, upper, await ev.evalVector(call.args[2]));
     }
     case 'histogram_count':
+      return histogramStat(ev, await ev.evalVector(call.args[0]), (h) => h.count);
     case 'histogram_sum':
+      return histogramStat(ev, await ev.evalVector(call.args[0]), (h) => h.sum);
     case 'histogram_avg':
+      return histogramStat(ev, await ev.evalVector(call.args[0]), (h) => h.sum / h.count);
     case 'histogram_stddev':
+      return histogramStat(ev, await ev.evalVector(call.args[0]), (h) => Math.sqrt(histogramVariance(h)));
     case 'histogram_stdvar':
+      return histogramStat(ev, await ev.evalVector(call.args[0]), histogramVariance);
     case 'start_timestamp':
-      // Native histograms and start timestamps are not stored: float samples give no result.
+      // Start timestamps are not stored: no result.
       await ev.evalVector(call.args[0]);
       return { type: 'vector', series: [] };
   }
   throw new VigilError('execution', `function ${name}() is not supported`);
+}
+
+/**
+ * A float per histogram sample (`histogram_count`, `_sum`, `_avg`, `_stddev`, `_stdvar`); float samples
+ * are ignored. Only `__name__` is dropped (type and unit labels stay), as in Prometheus.
+ */
+function histogramStat(ev: Evaluator, input: VectorValue, f: (h: FloatHistogram) => number): VectorValue {
+  const n = ev.n;
+  const out: StepSeries[] = [];
+  for (const s of input.series) {
+    const hist = s.hist;
+    if (!hist) continue;
+    const values = ev.f64();
+    const present = ev.u8();
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const h = hist[i];
+      if (s.present[i] === 0 || h === null) continue;
+      values[i] = f(h);
+      present[i] = 1;
+      any = true;
+    }
+    if (!any) continue;
+    const labels = ev.opts.delayedNameRemoval ? s.labels : s.labels.without('__name__');
+    out.push({ labels, values, present, dropName: true });
+  }
+  return finishVector(ev, out);
+}
+
+/**
+ * Estimated variance of the observations: every observation taken at its bucket's mean (arithmetic for
+ * custom and zero buckets, geometric for exponential ones).
+ */
+function histogramVariance(h: FloatHistogram): number {
+  const mean = h.sum / h.count;
+  let variance = 0;
+  let c = 0;
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    let val: number;
+    if (h.usesCustomBuckets()) val = (b.upper + b.lower) / 2;
+    else if (b.lower <= 0 && b.upper >= 0) val = 0;
+    else {
+      val = Math.sqrt(b.upper * b.lower);
+      if (b.upper < 0) val = -val;
+    }
+    const delta = val - mean;
+    variance = kahanInc(b.count * delta * delta, variance, c);
+    c = kahan.c;
+  }
+  return (variance + c) / h.count;
 }
 
 async function timestampOfSelector(ev: Evaluator, vs: Extract<Expr, { kind: 'VectorSelector' }>): Promise<VectorValue> {
@@ -430,8 +505,20 @@ async function timestampOfSelector(ev: Evaluator, vs: Extract<Expr, { kind: 'Vec
 
 /** `sort`/`sort_desc`: reorders an instant result; NaN last. Range results are always sorted by labels. */
 function sortByValue(ev: Evaluator, input: VectorValue, desc: boolean): VectorValue {
-  if (!ev.instant) return input;
-  const present = input.series.filter((s) => s.present[0] === 1);
+  if (!ev.instant) {
+    // Range results are ordered by labels anyway; histogram samples are still left out.
+    if (!input.series.some((s) => s.hist)) return input;
+    const series: StepSeries[] = [];
+    for (const s of input.series) {
+      if (!s.hist) series.push(s);
+      else {
+        const present = floatPresence(ev, s);
+        if (present.includes(1)) series.push({ labels: s.labels, values: s.values, present, dropName: s.dropName });
+      }
+    }
+    return { type: 'vector', series, distinct: input.distinct };
+  }
+  const present = input.series.filter((s) => s.present[0] === 1 && (!s.hist || s.hist[0] === null));
   present.sort((a, b) => {
     const x = a.values[0];
     const y = b.values[0];

@@ -131,6 +131,39 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
  * Go escapes, with `\x` and octal escapes standing for bytes (so `"\xc3\xa9"` is `é`). The lexer has
  * already rejected bad escapes.
  */
+const strictUTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * UTF-8 bytes to a string; a byte that is not part of valid UTF-8 becomes the lone surrogate
+ * U+DC00 + byte, so that it can be printed back as `\xNN` (Go strings keep such bytes).
+ */
+function decodeBytes(bytes: readonly number[]): string {
+  const all = Uint8Array.from(bytes);
+  try {
+    return strictUTF8.decode(all);
+  } catch {
+    // Some byte is invalid: decode sequence by sequence.
+  }
+  let out = '';
+  let i = 0;
+  while (i < all.length) {
+    const b = all[i];
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len > 0 && i + len <= all.length) {
+      try {
+        out += strictUTF8.decode(all.subarray(i, i + len));
+        i += len;
+        continue;
+      } catch {
+        // Not a valid sequence: escape its first byte.
+      }
+    }
+    out += String.fromCharCode(0xdc00 + b);
+    i++;
+  }
+  return out;
+}
+
 export function unquoteString(raw: string): string {
   const quote = raw.charCodeAt(0);
   const body = raw.slice(1, raw.length - 1);
@@ -140,7 +173,7 @@ export function unquoteString(raw: string): string {
   let bytes: number[] | null = null;
   const flushBytes = (): void => {
     if (bytes !== null) {
-      out += new TextDecoder('utf-8').decode(Uint8Array.from(bytes));
+      out += decodeBytes(bytes);
       bytes = null;
     }
   };
@@ -252,7 +285,8 @@ export function goQuote(s: string): string {
     const cp = s.codePointAt(i) ?? c;
     const ch = String.fromCodePoint(cp);
     if (cp > 0xffff) i++;
-    if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';
+    if (cp >= 0xdc80 && cp <= 0xdcff) out += '\\x' + (cp - 0xdc00).toString(16);
+    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';
     else if (PRINTABLE.test(ch)) out += ch;
     else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
     else out += '\\U' + cp.toString(16).padStart(8, '0');

@@ -3,7 +3,7 @@
  * (FORMAT.md §4-§7): expected failures and their messages, annotations, result type, label sets, values
  * within 1e-6 relative tolerance, point timestamps, ordering.
  */
-import { type Labels, isStaleNaN, translateRegex } from '@vigil/model';
+import { type FloatHistogram, type Labels, CUSTOM_BUCKETS_SCHEMA, bucketList, compactHistogram, customBoundsMatch, isStaleNaN, translateRegex } from '@vigil/model';
 import type { Appendable, Queryable } from '@vigil/tsdb';
 import { type Expr, inspect } from './ast.js';
 import type { Engine, QueryResult, QueryValue } from './engine.js';
@@ -16,6 +16,7 @@ import {
   SEQ_HISTOGRAM,
   labelsKey,
 } from './testscript.js';
+import { nhcbSeries } from './testscript-nhcb.js';
 
 export type Storage = Appendable & Queryable;
 
@@ -107,16 +108,25 @@ function noteHistograms(cmd: LoadCommand, out: Labels[]): void {
   }
 }
 
-/** Appends a load block's float samples through the storage's Appender (histogram positions are not stored). */
+/**
+ * Appends a load block's samples through the storage's Appender; with `load_with_nhcb`, then the native
+ * histograms converted from its classic histograms.
+ */
 async function load(storage: Storage, cmd: LoadCommand): Promise<void> {
   const app = storage.appender();
   try {
     for (const s of cmd.series) {
       let ref = 0;
-      const { kinds, values } = s.values;
+      const { kinds, values, hists } = s.values;
       for (let i = 0; i < kinds.length; i++) {
-        if (kinds[i] !== SEQ_FLOAT) continue;
-        ref = app.append(ref, s.labels, i * cmd.interval, values[i]);
+        if (kinds[i] === SEQ_FLOAT) ref = app.append(ref, s.labels, i * cmd.interval, values[i]);
+        else if (kinds[i] === SEQ_HISTOGRAM) ref = app.appendHistogram(ref, s.labels, i * cmd.interval, hists![i]!);
+      }
+    }
+    if (cmd.withNHCB) {
+      for (const s of nhcbSeries(cmd)) {
+        let ref = 0;
+        for (const { t, h } of s.samples) ref = app.appendHistogram(ref, s.labels, t, h);
       }
     }
     await app.commit();
@@ -200,10 +210,12 @@ async function runOne(storage: Storage, cmd: EvalCommand, opts: RunOptions, quer
     return `range mode: error evaluating query: ${errText(e)}`;
   }
   if (range.value.resultType !== 'matrix') return `range mode: expected a matrix, got ${range.value.resultType}`;
-  const samples: Array<{ labels: Labels; t: number; v: number }> = [];
+  const samples: Array<{ labels: Labels; t: number; v: number; h?: FloatHistogram }> = [];
   for (const s of range.value.series) {
     const i = s.timestamps.indexOf(evalTime);
     if (i >= 0) samples.push({ labels: s.labels, t: evalTime, v: s.values[i] });
+    const k = s.histograms ? s.histograms.timestamps.indexOf(evalTime) : -1;
+    if (k >= 0) samples.push({ labels: s.labels, t: evalTime, v: 0, h: s.histograms!.values[k] });
   }
   const mid: QueryValue =
     result.value.resultType === 'scalar'
@@ -290,8 +302,15 @@ function compareResult(cmd: EvalCommand, v: QueryValue): string | null {
         const exp = cmd.expected.get(key);
         if (exp === undefined) return `unexpected series ${fmt(s.labels)} with value ${s.v}`;
         if (ordered && exp.pos !== pos + 1) return `expected ${fmt(s.labels)} at position ${exp.pos}, found at ${pos + 1}`;
-        if (exp.values.kinds[0] !== SEQ_FLOAT) return `expected a histogram or no value for ${fmt(s.labels)}, got ${s.v}`;
-        if (!floatsEqual(exp.values.values[0], s.v)) return `expected ${exp.values.values[0]} for ${fmt(s.labels)}, got ${s.v}`;
+        const kind = exp.values.kinds[0];
+        if (s.h) {
+          if (kind !== SEQ_HISTOGRAM) return `expected ${kind === SEQ_FLOAT ? exp.values.values[0] : 'no value'} for ${fmt(s.labels)}, got histogram ${histogramText(s.h)}`;
+          const why = compareHistograms(exp.values.hists![0]!, s.h, exp.values.hintSet![0] === 1);
+          if (why !== null) return `${fmt(s.labels)}: ${why}`;
+        } else {
+          if (kind !== SEQ_FLOAT) return `expected ${kind === SEQ_HISTOGRAM ? 'histogram ' + histogramText(exp.values.hists![0]!) : 'no value'} for ${fmt(s.labels)}, got ${s.v}`;
+          if (!floatsEqual(exp.values.values[0], s.v)) return `expected ${exp.values.values[0]} for ${fmt(s.labels)}, got ${s.v}`;
+        }
         seen.add(key);
       }
       for (const [key, exp] of cmd.expected) if (!seen.has(key)) return `expected series ${fmt(exp.labels)} not found`;
@@ -313,15 +332,28 @@ function compareResult(cmd: EvalCommand, v: QueryValue): string | null {
         seen.add(key);
         const expT: number[] = [];
         const expV: number[] = [];
-        const { kinds, values } = exp.values;
+        const expHT: number[] = [];
+        const expH: Array<[FloatHistogram, boolean]> = [];
+        const { kinds, values, hists, hintSet } = exp.values;
         for (let i = 0; i < kinds.length; i++) {
           const t = cmd.start + i * cmd.step;
           if (t > cmd.end) return `expected ${kinds.length} points for ${fmt(s.labels)}, more than the range allows`;
-          if (kinds[i] === SEQ_HISTOGRAM) return `expected histogram points for ${fmt(s.labels)}`;
+          if (kinds[i] === SEQ_HISTOGRAM) {
+            expHT.push(t);
+            expH.push([hists![i]!, hintSet![i] === 1]);
+          }
           if (kinds[i] === SEQ_FLOAT) {
             expT.push(t);
             expV.push(values[i]);
           }
+        }
+        const gotH = s.histograms;
+        const nh = gotH ? gotH.timestamps.length : 0;
+        if (expH.length !== nh) return `expected ${expH.length} histogram points for ${fmt(s.labels)}, got ${nh}${gotH ? ' (' + Array.from(gotH.timestamps, (t, i) => `${t}:${histogramText(gotH.values[i])}`).join(' ') + ')' : ''}`;
+        for (let i = 0; i < nh; i++) {
+          if (expHT[i] !== gotH!.timestamps[i]) return `histogram point ${i} of ${fmt(s.labels)}: expected timestamp ${expHT[i]}, got ${gotH!.timestamps[i]}`;
+          const why = compareHistograms(expH[i][0], gotH!.values[i], expH[i][1]);
+          if (why !== null) return `histogram point ${i} (t=${expHT[i]}) of ${fmt(s.labels)}: ${why}`;
         }
         const got = Array.from(s.timestamps, (t, i) => `${t}:${s.values[i]}`).join(' ');
         if (expT.length !== s.values.length) return `expected ${expT.length} points for ${fmt(s.labels)}, got ${s.values.length} (${got})`;
@@ -334,6 +366,48 @@ function compareResult(cmd: EvalCommand, v: QueryValue): string | null {
       return null;
     }
   }
+}
+
+/** A histogram in the script notation (populated buckets only), for failure messages. */
+export function histogramText(h: FloatHistogram): string {
+  const c = compactHistogram(h.copy(), 0);
+  const parts = [`schema:${c.schema}`, `count:${c.count}`, `sum:${c.sum}`];
+  if (c.zeroCount !== 0) parts.push(`z_bucket:${c.zeroCount}`);
+  if (c.zeroThreshold !== 0) parts.push(`z_bucket_w:${c.zeroThreshold}`);
+  if (c.schema === CUSTOM_BUCKETS_SCHEMA) parts.push(`custom_values:[${c.customValues.join(' ')}]`);
+  parts.push(`counter_reset_hint:${['unknown', 'reset', 'not_reset', 'gauge'][c.counterResetHint]}`);
+  const side = (spans: FloatHistogram['positiveSpans'], buckets: number[]): string => {
+    const l = bucketList(spans, buckets);
+    return l.idx.map((i, k) => `${i}:${l.cnt[k]}`).join(' ');
+  };
+  if (c.positiveBuckets.length > 0) parts.push(`buckets:{${side(c.positiveSpans, c.positiveBuckets)}}`);
+  if (c.negativeBuckets.length > 0) parts.push(`n_buckets:{${side(c.negativeSpans, c.negativeBuckets)}}`);
+  return `{{${parts.join(' ')}}}`;
+}
+
+/**
+ * The harness's histogram comparison (FORMAT.md §7.4): both compacted to their populated buckets, then
+ * schema, custom bounds, zero threshold and bucket positions exactly; counts, sum and buckets within the
+ * float tolerance; the counter reset hint only when the expectation spells it out.
+ */
+export function compareHistograms(expected: FloatHistogram, got: FloatHistogram, hintSet: boolean): string | null {
+  const e = compactHistogram(expected.copy(), 0);
+  const g = compactHistogram(got.copy(), 0);
+  const differ = (): string => `expected ${histogramText(expected)}, got ${histogramText(got)}`;
+  if (e.schema !== g.schema || !floatsEqual(e.count, g.count) || !floatsEqual(e.sum, g.sum)) return differ();
+  if (e.schema === CUSTOM_BUCKETS_SCHEMA && !customBoundsMatch(e.customValues, g.customValues)) return differ();
+  if (e.zeroThreshold !== g.zeroThreshold || !floatsEqual(e.zeroCount, g.zeroCount)) return differ();
+  const sameSide = (es: FloatHistogram['positiveSpans'], eb: number[], gs: FloatHistogram['positiveSpans'], gb: number[]): boolean => {
+    const a = bucketList(es, eb);
+    const b = bucketList(gs, gb);
+    if (a.idx.length !== b.idx.length) return false;
+    for (let i = 0; i < a.idx.length; i++) if (a.idx[i] !== b.idx[i] || !floatsEqual(a.cnt[i], b.cnt[i])) return false;
+    return true;
+  };
+  if (!sameSide(e.negativeSpans, e.negativeBuckets, g.negativeSpans, g.negativeBuckets)) return differ();
+  if (!sameSide(e.positiveSpans, e.positiveBuckets, g.positiveSpans, g.positiveBuckets)) return differ();
+  if (hintSet && e.counterResetHint !== g.counterResetHint) return differ();
+  return null;
 }
 
 function compareFlat(a: readonly string[], b: readonly string[]): number {

@@ -3,7 +3,7 @@
  * expected results. This module only parses scripts; `testscript-run.ts` executes them against the engine.
  * The format is described in `../shared/conformance/promql/FORMAT.md`.
  */
-import { Labels, STALE_NAN, VigilError, tryParseDuration } from '@vigil/model';
+import { CounterResetHint, FloatHistogram, Labels, STALE_NAN, VigilError, addHistogram, subHistogram, tryParseDuration } from '@vigil/model';
 
 /** Kinds of positions in an expanded value sequence. */
 export const SEQ_OMITTED = 0;
@@ -14,6 +14,10 @@ export const SEQ_HISTOGRAM = 2;
 export interface ValueSequence {
   readonly kinds: Uint8Array;
   readonly values: Float64Array;
+  /** The histogram at each SEQ_HISTOGRAM position (null elsewhere); absent without histograms. */
+  readonly hists?: (FloatHistogram | null)[];
+  /** 1 where the histogram spelled out `counter_reset_hint:` (only then is the hint compared). */
+  readonly hintSet?: Uint8Array;
 }
 
 export interface LoadSeries {
@@ -423,6 +427,8 @@ const PAT_ITEM = new RegExp(String.raw`^([+-]?${NUM})(?:([+-])(${NUM}))?(?:x(\d+
 export function parseValueSequence(file: string, line: number, text: string): { values: ValueSequence; hasHistogram: boolean } {
   const kinds: number[] = [];
   const vals: number[] = [];
+  const hists: (FloatHistogram | null)[] = [];
+  const hintSet: number[] = [];
   let staleAt: number[] | undefined;
   let hasHistogram = false;
   const tokens = tokenizeSequence(text);
@@ -448,11 +454,13 @@ export function parseValueSequence(file: string, line: number, text: string): { 
     }
     if (tok.startsWith('{{')) {
       hasHistogram = true;
-      const rep = /x(\d+)$/.exec(tok);
-      const n = rep && tok.lastIndexOf('}}') < rep.index ? Number(rep[1]) + 1 : 1;
-      for (let k = 0; k < n; k++) {
+      for (const { h, hint } of expandHistogramItem(file, line, tok)) {
+        while (hists.length < kinds.length) hists.push(null);
+        while (hintSet.length < kinds.length) hintSet.push(0);
         kinds.push(SEQ_HISTOGRAM);
         vals.push(0);
+        hists.push(h);
+        hintSet.push(hint ? 1 : 0);
       }
       continue;
     }
@@ -481,7 +489,129 @@ export function parseValueSequence(file: string, line: number, text: string): { 
   }
   const values = new Float64Array(vals);
   if (staleAt) for (const p of staleAt) values[p] = STALE_NAN;
-  return { values: { kinds: Uint8Array.from(kinds), values }, hasHistogram };
+  if (!hasHistogram) return { values: { kinds: Uint8Array.from(kinds), values }, hasHistogram };
+  while (hists.length < kinds.length) hists.push(null);
+  while (hintSet.length < kinds.length) hintSet.push(0);
+  return { values: { kinds: Uint8Array.from(kinds), values, hists, hintSet: Uint8Array.from(hintSet) }, hasHistogram };
+}
+
+// ---- native histogram values: `{{schema:0 sum:5 count:4 buckets:[1 2 1]}}` ----
+
+const HINTS: Record<string, CounterResetHint> = {
+  unknown: CounterResetHint.Unknown,
+  reset: CounterResetHint.CounterReset,
+  not_reset: CounterResetHint.NotCounterReset,
+  gauge: CounterResetHint.Gauge,
+};
+
+/**
+ * Expands one histogram item: `{{A}}` (one sample), `{{A}}xK` (A, K+1 times), `{{A}}+{{B}}xK` or
+ * `{{A}}-{{B}}xK` (A, A±B, A±2B, ...). In an expansion every sample takes the "hint spelled out" flag of
+ * B, as the reference parser does.
+ */
+function expandHistogramItem(file: string, line: number, tok: string): Array<{ h: FloatHistogram; hint: boolean }> {
+  const firstEnd = tok.indexOf('}}');
+  if (firstEnd < 0) throw scriptError(file, line, `unterminated histogram ${JSON.stringify(tok)}`);
+  const a = parseHistogramLiteral(file, line, tok.slice(2, firstEnd));
+  const rest = tok.slice(firstEnd + 2);
+  if (rest === '') return [a];
+  const times = /^x(\d+)$/.exec(rest);
+  if (times) {
+    const out = [];
+    for (let k = 0; k <= Number(times[1]); k++) out.push(a);
+    return out;
+  }
+  const m = /^([+-])\{\{(.*)\}\}x(\d+)$/.exec(rest);
+  if (!m) throw scriptError(file, line, `invalid histogram sequence ${JSON.stringify(tok)}`);
+  const inc = parseHistogramLiteral(file, line, m[2]);
+  const out = [{ h: a.h, hint: inc.hint }];
+  let cur = a.h;
+  for (let k = 1; k <= Number(m[3]); k++) {
+    if (cur.schema > inc.h.schema) throw scriptError(file, line, `error combining histograms: cannot merge from schema ${inc.h.schema} to ${cur.schema}`);
+    const next = cur.copy();
+    const r = m[1] === '+' ? addHistogram(next, inc.h) : subHistogram(next, inc.h);
+    if (!r.ok) throw scriptError(file, line, `error combining histograms in ${JSON.stringify(tok)}: a mix of exponential and custom buckets`);
+    out.push({ h: next, hint: inc.hint });
+    cur = next;
+  }
+  return out;
+}
+
+/** Parses the inside of `{{...}}`: space-separated `key:value` pairs, lists in brackets. */
+export function parseHistogramLiteral(file: string, line: number, body: string): { h: FloatHistogram; hint: boolean } {
+  const h = new FloatHistogram();
+  const seen = new Set<string>();
+  let hint = false;
+  let pos = 0;
+  let offset = 0;
+  let nOffset = 0;
+  let buckets: number[] | null = null;
+  let nBuckets: number[] | null = null;
+  const fail = (why: string): VigilError => scriptError(file, line, `invalid histogram {{${body}}}: ${why}`);
+  const num = (text: string, what: string): number => {
+    const v = parseGoNumber(text);
+    if (v === undefined) throw fail(`${what}: ${JSON.stringify(text)} is not a number`);
+    return v;
+  };
+  const int = (text: string, what: string): number => {
+    if (!/^[+-]?\d+$/.test(text)) throw fail(`${what}: ${JSON.stringify(text)} is not an integer`);
+    return Number(text);
+  };
+  while (pos < body.length) {
+    while (pos < body.length && (body[pos] === ' ' || body[pos] === '\t')) pos++;
+    if (pos >= body.length) break;
+    const colon = body.indexOf(':', pos);
+    if (colon < 0) throw fail(`expected key:value at ${JSON.stringify(body.slice(pos))}`);
+    const key = body.slice(pos, colon);
+    pos = colon + 1;
+    let value: string;
+    if (body[pos] === '[') {
+      const end = body.indexOf(']', pos);
+      if (end < 0) throw fail(`unterminated list for ${key}`);
+      value = body.slice(pos, end + 1);
+      pos = end + 1;
+    } else {
+      const s0 = pos;
+      while (pos < body.length && body[pos] !== ' ' && body[pos] !== '\t') pos++;
+      value = body.slice(s0, pos);
+    }
+    if (seen.has(key)) throw fail(`duplicate key "${key}" in histogram`);
+    seen.add(key);
+    const list = (): number[] => {
+      if (!value.startsWith('[')) throw fail(`${key} needs a list like [1 2 3]`);
+      return value.slice(1, -1).trim().split(/[ \t]+/).filter((x) => x !== '').map((x) => num(x, key));
+    };
+    switch (key) {
+      case 'schema': h.schema = int(value, key); break;
+      case 'sum': h.sum = num(value, key); break;
+      case 'count': h.count = num(value, key); break;
+      case 'z_bucket': h.zeroCount = num(value, key); break;
+      case 'z_bucket_w': h.zeroThreshold = num(value, key); break;
+      case 'custom_values': h.customValues = list(); break;
+      case 'buckets': buckets = list(); break;
+      case 'offset': offset = int(value, key); break;
+      case 'n_buckets': nBuckets = list(); break;
+      case 'n_offset': nOffset = int(value, key); break;
+      case 'counter_reset_hint': {
+        const v = HINTS[value];
+        if (v === undefined) throw fail(`unknown counter_reset_hint ${JSON.stringify(value)}`);
+        h.counterResetHint = v;
+        hint = true;
+        break;
+      }
+      default:
+        throw fail(`unknown key ${JSON.stringify(key)}`);
+    }
+  }
+  if (buckets !== null && buckets.length > 0) {
+    h.positiveBuckets = buckets;
+    h.positiveSpans = [{ offset, length: buckets.length }];
+  }
+  if (nBuckets !== null && nBuckets.length > 0) {
+    h.negativeBuckets = nBuckets;
+    h.negativeSpans = [{ offset: nOffset, length: nBuckets.length }];
+  }
+  return { h, hint };
 }
 
 function tokenizeSequence(text: string): string[] {

@@ -17,11 +17,11 @@ const SERIES = 20000;
 const TEXT = 'text/plain; version=0.0.4';
 const OM = 'application/openmetrics-text; version=1.0.0';
 
-function exposition(openMetrics: boolean, scrape: number): string {
+function exposition(openMetrics: boolean, scrape: number, families: number): string {
   let s = '';
-  for (let f = 0; f < 20; f++) {
+  for (let f = 0; f < families; f++) {
     s += `# HELP req_${f} Requests.\n# TYPE req_${f} counter\n`;
-    for (let i = 0; i < SERIES / 20; i++) {
+    for (let i = 0; i < SERIES / families; i++) {
       const name = openMetrics ? `req_${f}_total` : `req_${f}`;
       s += `${name}{method="${i % 2 ? 'GET' : 'POST'}",code="${200 + (i % 5)}",path="/api/v1/x${i}"} ${i * 17 + scrape}\n`;
     }
@@ -42,6 +42,10 @@ function nopAppender(): Appender & { samples: number } {
   const a = {
     samples: 0,
     append: (ref: number) => {
+      a.samples++;
+      return ref || nextRef++;
+    },
+    appendHistogram: (ref: number) => {
       a.samples++;
       return ref || nextRef++;
     },
@@ -84,14 +88,17 @@ async function packageAllocations(fn: () => void): Promise<{ bytes: number; wher
 }
 
 test('a scrape of cached series allocates nothing per sample', async (t) => {
-  const cases: Array<[string, boolean, string, boolean]> = [
-    ['text, ASCII body with its bytes', false, TEXT, true],
-    ['text, string only', false, TEXT, false],
-    ['OpenMetrics', true, OM, false],
+  const cases: Array<[string, boolean, string, boolean, number]> = [
+    ['text, ASCII body with its bytes', false, TEXT, true, 20],
+    ['text, string only', false, TEXT, false, 20],
+    ['text, small families (metadata lines read without strings too)', false, TEXT, true, 5000],
+    ['OpenMetrics, ASCII body with its bytes', true, OM, true, 20],
+    ['OpenMetrics, string only', true, OM, false, 20],
+    ['OpenMetrics, small families', true, OM, true, 5000],
   ];
-  for (const [name, openMetrics, contentType, withBytes] of cases) {
+  for (const [name, openMetrics, contentType, withBytes, families] of cases) {
     await t.test(name, async (st) => {
-      const bodies = [0, 1, 2, 3].map((i) => exposition(openMetrics, i));
+      const bodies = [0, 1, 2, 3].map((i) => exposition(openMetrics, i, families));
       const raws = bodies.map((b) => (withBytes ? Buffer.from(b, 'latin1') : undefined));
       const cache = new ScrapeCache();
       const app = nopAppender();

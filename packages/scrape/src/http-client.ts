@@ -65,6 +65,13 @@ export interface ResponseReceiver {
   onError(err: ScrapeError): void;
 }
 
+/** A request in progress that can be given up (it then fails with `context deadline exceeded`). */
+export interface Cancellable {
+  cancel(): void;
+}
+
+const NOT_STARTED: Cancellable = { cancel: () => {} };
+
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 /** How long an idle connection is kept when the server sends no `Keep-Alive` hint (Prometheus: 5 minutes). */
@@ -148,17 +155,20 @@ export class HTTPClient {
   /**
    * GETs `url` and hands the response to `receiver` as it arrives (see `ResponseReceiver`). Errors are
    * `ScrapeError`s worded as Prometheus words them: `Get "url": ...` before the head, bare after it.
-   * Aborting `signal` fails the request with `context deadline exceeded`.
+   * Aborting `signal`, or cancelling the returned request, fails it with `context deadline exceeded`.
+   * `parsed` may give `url` already parsed (a scraper requests the same URL again and again).
    */
-  stream(url: string, headers: Readonly<Record<string, string>>, signal: AbortSignal, receiver: ResponseReceiver): void {
+  stream(url: string, headers: Readonly<Record<string, string>>, signal: AbortSignal | undefined, receiver: ResponseReceiver, parsed?: URL): Cancellable {
     let h: Record<string, string>;
     try {
       h = this.requestHeaders(headers);
     } catch (e) {
       receiver.onError(e instanceof ScrapeError ? e : new ScrapeError(errorMessage(e)));
-      return;
+      return NOT_STARTED;
     }
-    new Exchange(this, url, h, signal, receiver).send(url);
+    const x = new Exchange(this, url, h, signal, receiver);
+    x.send(parsed ?? url);
+    return x;
   }
 
   /** The dispatcher for `url`'s scheme, or an error text. */
@@ -247,11 +257,11 @@ export class HTTPClient {
  * One request through undici, redirects included: an undici dispatch handler that passes the final
  * response to a `ResponseReceiver` and guarantees it exactly one ending (`onEnd` or `onError`).
  */
-class Exchange implements Dispatcher.DispatchHandler, ResponseFlow {
+class Exchange implements Dispatcher.DispatchHandler, ResponseFlow, Cancellable {
   private readonly client: HTTPClient;
   private readonly original: string;
   private headers: Record<string, string>;
-  private readonly signal: AbortSignal;
+  private readonly signal: AbortSignal | undefined;
   private readonly receiver: ResponseReceiver;
   private controller: Dispatcher.DispatchController | undefined;
   private url: URL | undefined;
@@ -260,26 +270,36 @@ class Exchange implements Dispatcher.DispatchHandler, ResponseFlow {
   /** The receiver has the head: errors are no longer prefixed with `Get "url":`. */
   private headDelivered = false;
   private finished = false;
-  private readonly onAbort = () => this.fail(this.headDelivered ? 'context deadline exceeded' : `Get ${JSON.stringify(this.original)}: context deadline exceeded`);
+  private readonly onAbort: (() => void) | undefined;
 
-  constructor(client: HTTPClient, original: string, headers: Record<string, string>, signal: AbortSignal, receiver: ResponseReceiver) {
+  constructor(client: HTTPClient, original: string, headers: Record<string, string>, signal: AbortSignal | undefined, receiver: ResponseReceiver) {
     this.client = client;
     this.original = original;
     this.headers = headers;
     this.signal = signal;
     this.receiver = receiver;
-    if (signal.aborted) this.onAbort();
-    else signal.addEventListener('abort', this.onAbort);
+    if (signal !== undefined) {
+      this.onAbort = () => this.cancel();
+      if (signal.aborted) this.cancel();
+      else signal.addEventListener('abort', this.onAbort);
+    }
   }
 
-  send(url: string): void {
+  cancel(): void {
+    this.fail(this.headDelivered ? 'context deadline exceeded' : `Get ${JSON.stringify(this.original)}: context deadline exceeded`);
+  }
+
+  send(url: string | URL): void {
     if (this.finished) return;
     let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      this.fail(`Get ${JSON.stringify(url)}: invalid URL`);
-      return;
+    if (typeof url !== 'string') u = url;
+    else {
+      try {
+        u = new URL(url);
+      } catch {
+        this.fail(`Get ${JSON.stringify(url)}: invalid URL`);
+        return;
+      }
     }
     const d = this.client.dispatcherFor(u);
     if (typeof d === 'string') {
@@ -301,7 +321,7 @@ class Exchange implements Dispatcher.DispatchHandler, ResponseFlow {
 
   private finish(): void {
     this.finished = true;
-    this.signal.removeEventListener('abort', this.onAbort);
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
   }
 
   // ResponseFlow

@@ -15,7 +15,7 @@
  */
 import { Labels, METRIC_NAME, STALE_NAN, errorMessage, isStaleNaN } from '@vigil/model';
 import { AppendError, type Appender, type SeriesRef } from '@vigil/tsdb';
-import { EntryType, TextParser, createParser, formatForContentType, type ExpositionParser } from '@vigil/exposition';
+import { EntryType, OpenMetricsParser, ProtobufParser, TextParser, createParser, formatForContentType, type ExpositionParser, type WireFormat } from '@vigil/exposition';
 import type { NameValidationScheme, RelabelConfig } from './config-types.js';
 import { LabelSetBuilder, processRelabel } from './relabel.js';
 import { validLabelName } from './config-schema.js';
@@ -25,14 +25,21 @@ import { MetadataStore } from './metadata.js';
 const MAX_AHEAD_MS = 10 * 60 * 1000;
 
 export class CacheEntry {
-  /** The series as written in the exposition. */
-  readonly key: string;
+  /**
+   * The series as written in the exposition, when it is not ASCII. An ASCII key is kept as bytes only,
+   * in the cache's key arena (`keyOffset`): half the memory of a string, and no object of its own.
+   */
+  readonly key: string | undefined;
+  /** The key's length in characters. */
+  readonly keyLength: number;
   /** `seriesHash(key)`. */
   readonly hash: number;
   ref: SeriesRef;
   /** Empty for a series dropped by metric relabeling (it is remembered so as not to relabel it again). */
   readonly lset: Labels;
   readonly dropped: boolean;
+  /** Read from an OpenMetrics body (else the text format): a parser is told to expect keys of its own format only. */
+  readonly om: boolean;
   /** Scrape iteration in which the series text was last looked up. */
   lastIter: number;
   /**
@@ -42,13 +49,18 @@ export class CacheEntry {
   trackedIter = -2;
   /** Index in the scrape order of the iteration it was last seen in (a hint: check `order[pos] === this`). */
   pos = -1;
-  /** Where the key's bytes are in the cache's key arena; -1 when the key is not ASCII (not stored there). */
+  /**
+   * Where the key's bytes are in the cache's key arena; -1 when the key is not ASCII (kept in `key`); -2
+   * once the entry is removed from the cache (an order hint may still refer to it: it then matches nothing).
+   */
   keyOffset = -1;
   /** The next entry with the same hash. */
   next: CacheEntry | undefined = undefined;
 
-  constructor(key: string, hash: number, ref: SeriesRef, lset: Labels, iter: number, dropped = false) {
+  constructor(key: string | undefined, keyLength: number, hash: number, ref: SeriesRef, lset: Labels, iter: number, om: boolean, dropped = false) {
     this.key = key;
+    this.om = om;
+    this.keyLength = keyLength;
     this.hash = hash;
     this.ref = ref;
     this.lset = lset;
@@ -97,48 +109,55 @@ export class ScrapeCache {
   /** The entry for the parser's current series, found without making a string. */
   find(p: ExpositionParser, hash: number): CacheEntry | undefined {
     let e = this.buckets.get(hash);
-    while (e !== undefined && !p.seriesIs(e.key)) e = e.next;
+    while (e !== undefined && !this.isSeries(p, e)) e = e.next;
     return e;
   }
 
-  /** The entry whose key is `key`, if any. */
-  get(key: string, hash: number): CacheEntry | undefined {
-    let e = this.buckets.get(hash);
-    while (e !== undefined && e.key !== key) e = e.next;
-    return e;
+  /** Whether the parser's current series is `e`'s. */
+  isSeries(p: ExpositionParser, e: CacheEntry): boolean {
+    const at = e.keyOffset;
+    return at >= 0 ? p.seriesIsBytes(this.keyBytes, at, e.keyLength) : at === -1 && p.seriesIs(e.key!);
   }
 
-  add(e: CacheEntry): void {
-    e.next = this.buckets.get(e.hash);
-    this.buckets.set(e.hash, e);
+  /** Tells the parser to expect `e`'s series on the next sample line. */
+  expect(p: ExpositionParser, e: CacheEntry): void {
+    const at = e.keyOffset;
+    if (at >= 0) p.expectSeriesBytes(this.keyBytes, at, e.keyLength);
+    else if (at === -1) p.expectSeries(e.key!);
+  }
+
+  /** A new entry for the parser's current series (`hash` is `p.seriesHash()`; `om`: an OpenMetrics parser). */
+  create(p: ExpositionParser, hash: number, ref: SeriesRef, lset: Labels, iter: number, om: boolean, dropped = false): CacheEntry {
+    const series = p.series();
+    const n = series.length;
+    let ascii = true;
+    for (let i = 0; i < n && ascii; i++) ascii = series.charCodeAt(i) <= 0x7f;
+    const e = new CacheEntry(ascii ? undefined : detach(series), n, hash, ref, lset, iter, om, dropped);
+    if (ascii) {
+      if (this.arenaUsed + n > this.arena.length) this.growArena(n);
+      const a = this.arena;
+      const at = this.arenaUsed;
+      for (let i = 0; i < n; i++) a[at + i] = series.charCodeAt(i);
+      e.keyOffset = at;
+      this.arenaUsed = at + n;
+      this.arenaLive += n;
+    }
+    e.next = this.buckets.get(hash);
+    this.buckets.set(hash, e);
     this.count++;
-    this.storeKey(e);
+    return e;
   }
 
-  /** Copies an ASCII key into the arena. */
-  private storeKey(e: CacheEntry): void {
-    const key = e.key;
-    const n = key.length;
-    for (let i = 0; i < n; i++) if (key.charCodeAt(i) > 0x7f) return;
-    if (this.arenaUsed + n > this.arena.length) this.growArena(n);
-    const a = this.arena;
-    const at = this.arenaUsed;
-    for (let i = 0; i < n; i++) a[at + i] = key.charCodeAt(i);
-    e.keyOffset = at;
-    this.arenaUsed = at + n;
-    this.arenaLive += n;
-  }
-
-  /** Makes room for `n` more bytes: compacts (live keys only) into an arena twice their size, at least. */
+  /** Makes room for `n` more bytes: compacts (live keys only) into an arena of 1.5 times their size, at least. */
   private growArena(n: number): void {
-    let cap = Math.max(4096, 2 * (this.arenaLive + n));
+    let cap = Math.max(4096, Math.ceil(1.5 * (this.arenaLive + n)));
     if (cap < this.arena.length) cap = this.arena.length;
     const next = new Uint8Array(cap);
     const old = this.arena;
     let at = 0;
     this.forEach((e) => {
       if (e.keyOffset < 0) return;
-      const len = e.key.length;
+      const len = e.keyLength;
       next.set(old.subarray(e.keyOffset, e.keyOffset + len), at);
       e.keyOffset = at;
       at += len;
@@ -161,10 +180,8 @@ export class ScrapeCache {
     }
     e.next = undefined;
     this.count--;
-    if (e.keyOffset >= 0) {
-      this.arenaLive -= e.key.length;
-      e.keyOffset = -1;
-    }
+    if (e.keyOffset >= 0) this.arenaLive -= e.keyLength;
+    e.keyOffset = -2;
   }
 
   /** Calls `fn` for every entry (entries may be removed meanwhile, the current one included). */
@@ -278,6 +295,10 @@ export interface AppendSettings {
   readonly labelLimit: number;
   readonly labelNameLengthLimit: number;
   readonly labelValueLengthLimit: number;
+  /** Ingest the native histograms of protobuf bodies (else their classic parts only). */
+  readonly scrapeNativeHistograms?: boolean;
+  /** Also ingest the classic parts of histograms that are native too. */
+  readonly alwaysScrapeClassicHistograms?: boolean;
 }
 
 export interface AppendResult {
@@ -400,6 +421,30 @@ export function updateStaleMarkers(app: Appender, cache: ScrapeCache, t: number)
   return err;
 }
 
+/** Wire formats of the `Content-Type` values seen (a handful per server): parsed once each. */
+const formats = new Map<string, WireFormat>();
+
+function wireFormat(contentType: string): WireFormat {
+  let f = formats.get(contentType);
+  if (f === undefined) {
+    if (formats.size >= 64) formats.clear();
+    f = formatForContentType(contentType).format;
+    formats.set(contentType, f);
+  }
+  return f;
+}
+
+/** The parser `createParser` would choose, given the body's bytes when it has them (always, for protobuf). */
+function parserFor(text: string, f: WireFormat, contentType: string, raw: Uint8Array | undefined, s: AppendSettings): ExpositionParser {
+  if (f === 'protobuf' && raw !== undefined) {
+    return new ProtobufParser(raw, { ignoreNativeHistograms: s.scrapeNativeHistograms !== true, parseClassicHistograms: s.alwaysScrapeClassicHistograms === true });
+  }
+  const options = raw !== undefined ? { bytes: raw } : undefined;
+  if (f === 'text') return new TextParser(text, options);
+  if (f === 'openmetrics') return new OpenMetricsParser(text, options);
+  return createParser(text, contentType);
+}
+
 /**
  * Appends an exposition (or, with `text` empty, nothing: only staleness markers) at default time `t`.
  * On `error` the caller rolls the appender back and calls again with an empty text, as Prometheus does.
@@ -408,13 +453,14 @@ export function updateStaleMarkers(app: Appender, cache: ScrapeCache, t: number)
  */
 export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSettings, text: string, contentType: string, t: number, now: number, raw?: Uint8Array): AppendResult {
   const res = EMPTY_RESULT();
-  if (text.length === 0) {
+  if (text.length === 0 && (raw === undefined || raw.length === 0)) {
     res.error = updateStaleMarkers(app, cache, t);
     cache.iterDone(false);
     return res;
   }
   const iter = cache.iter;
   const meta = cache.metadata;
+  meta.begin();
   const order = cache.order;
   const nextOrder = cache.nextOrder;
   /** Samples read so far (the index of the next one in `nextOrder`). */
@@ -428,14 +474,14 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
   const created: CacheEntry[] = [];
   let error: string | undefined;
   try {
-    const p = raw !== undefined && raw.length === text.length && formatForContentType(contentType).format === 'text'
-      ? new TextParser(text, { bytes: raw })
-      : createParser(text, contentType);
+    const format = wireFormat(contentType);
+    const om = format === 'openmetrics';
+    const p = parserFor(text, format, contentType, raw, s);
     for (;;) {
       const hint = order[cursor];
-      if (hint !== undefined) p.expectSeries(hint.key, hint.keyOffset >= 0 ? cache.keyBytes : undefined, hint.keyOffset);
+      if (hint !== undefined && hint.om === om) cache.expect(p, hint);
       const et = p.next();
-      if (et === EntryType.Series) {
+      if (et === EntryType.Series || et === EntryType.Histogram) {
         res.total++;
         let ts = t;
         let hasTs = false;
@@ -448,7 +494,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
         }
         let ce: CacheEntry | undefined;
         let hash = 0;
-        if (hint !== undefined && (p.seriesMatched || p.seriesIs(hint.key))) {
+        if (hint !== undefined && (p.seriesMatched || cache.isSeries(p, hint))) {
           ce = hint;
           cursor++;
         } else {
@@ -481,8 +527,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
         } else {
           const mutated = mutateSampleLabels(p.labels(), s);
           if (mutated === undefined) {
-            const d = new CacheEntry(detach(p.series()), hash, 0, Labels.EMPTY, iter, true);
-            cache.add(d);
+            const d = cache.create(p, hash, 0, Labels.EMPTY, iter, om, true);
             cache.seen++;
             created.push(d);
             d.pos = idx;
@@ -512,7 +557,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
           res.outOfBounds++;
         } else {
           try {
-            ref = app.append(ref, lset, ts, v);
+            ref = et === EntryType.Histogram ? app.appendHistogram(ref, lset, ts, p.histogram!()!) : app.append(ref, lset, ts, v);
             sampleAdded = true;
           } catch (x) {
             if (!(x instanceof AppendError)) throw x;
@@ -530,8 +575,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
             ce.ref = ref;
             if (!hasTs || s.trackTimestampsStaleness) cache.track(ce);
           } else {
-            ce = new CacheEntry(detach(p.series()), hash, ref, lset, iter);
-            cache.add(ce);
+            ce = cache.create(p, hash, ref, lset, iter, om);
             cache.seen++;
             created.push(ce);
             ce.pos = idx;
@@ -554,9 +598,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
         continue;
       }
       if (et === EntryType.EOF) break;
-      if (et === EntryType.Type) meta.setType(p.familyName(), p.familyType(), iter);
-      else if (et === EntryType.Help) meta.setHelp(p.familyName(), p.help(), iter);
-      else if (et === EntryType.Unit) meta.setUnit(p.familyName(), p.unit(), iter);
+      if (et === EntryType.Type || et === EntryType.Help || et === EntryType.Unit) meta.see(p, et, iter);
     }
   } catch (x) {
     // A parse error (or anything else the input provokes) fails this scrape, never the server.
@@ -564,6 +606,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
   }
   if (error === undefined && sampleLimitHit) error = 'sample limit exceeded';
   if (error === undefined) error = updateStaleMarkers(app, cache, t);
+  meta.end(error === undefined);
   if (error === undefined) cache.iterDone(true, idx);
   else cache.forget(created);
   res.error = error;

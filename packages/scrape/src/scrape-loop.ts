@@ -9,7 +9,7 @@ import type { Appendable, Appender } from '@vigil/tsdb';
 import type { ScrapeConfig } from './config-types.js';
 import type { Target } from './target.js';
 import type { HTTPClient } from './http-client.js';
-import { BODY_SIZE_LIMIT_ERROR, DEFAULT_BODY_SIZE_LIMIT, TargetScraper, chooseMediaType } from './scraper.js';
+import { BODY_SIZE_LIMIT_ERROR, DEFAULT_BODY_SIZE_LIMIT, TargetScraper, chooseMediaType, type ScrapeBody } from './scraper.js';
 import { ScrapeCache, appendReportSample, appendScrape, type AppendSettings, type ReportMetric } from './scrape-append.js';
 import { NOP_LOGGER, type Logger } from './log.js';
 
@@ -59,7 +59,9 @@ export class ScrapeLoop {
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private inflight: Promise<ScrapeOutcome> | undefined;
-  private abort: AbortController | undefined;
+  /** The last `Content-Type` received and the media type chosen for it (targets send the same one each time). */
+  private lastContentType: string | undefined;
+  private lastMedia: ReturnType<typeof chooseMediaType> = { error: '' };
   /** The time of the last scrape's samples (0 before the first): end-of-run staleness needs it. */
   private lastAppendTime = 0;
   private endOfRunTimer: NodeJS.Timeout | undefined;
@@ -88,6 +90,8 @@ export class ScrapeLoop {
       labelLimit: c.labelLimit,
       labelNameLengthLimit: c.labelNameLengthLimit,
       labelValueLengthLimit: c.labelValueLengthLimit,
+      scrapeNativeHistograms: c.scrapeNativeHistograms,
+      alwaysScrapeClassicHistograms: c.alwaysScrapeClassicHistograms,
     };
   }
 
@@ -172,15 +176,19 @@ export class ScrapeLoop {
       let text = '';
       let raw: Uint8Array | undefined;
       let contentType = '';
-      const ac = new AbortController();
-      this.abort = ac;
-      const timer = setTimeout(() => ac.abort(), this.target.timeout);
+      const scraper = this.scraper;
+      const timer = setTimeout(() => scraper.cancel(), this.target.timeout);
       try {
-        const body = await this.scraper.scrape(ac.signal);
+        let body: ScrapeBody | undefined = await scraper.scrape();
         text = body.text;
         raw = body.raw;
         bytes = body.bytes;
-        const media = chooseMediaType(body.contentType, this.cfg.fallbackScrapeProtocol);
+        if (body.contentType !== this.lastContentType) {
+          this.lastContentType = body.contentType;
+          this.lastMedia = chooseMediaType(body.contentType, this.cfg.fallbackScrapeProtocol);
+        }
+        body = undefined;
+        const media = this.lastMedia;
         if ('error' in media) {
           scrapeError = media.error;
           text = '';
@@ -190,10 +198,15 @@ export class ScrapeLoop {
         if (scrapeError === BODY_SIZE_LIMIT_ERROR) bytes = -1;
       } finally {
         clearTimeout(timer);
-        this.abort = undefined;
       }
-      if (scrapeError !== undefined) text = '';
+      if (scrapeError !== undefined) {
+        text = '';
+        raw = undefined;
+      }
       const r = appendScrape(app, this.cache, this.settings, text, contentType, appendTime, this.now(), raw);
+      // Nothing refers to the body across the awaits below (a body kept alive there could be promoted).
+      text = '';
+      raw = undefined;
       total = r.total;
       added = r.added;
       seriesAdded = r.seriesAdded;
@@ -247,7 +260,7 @@ export class ScrapeLoop {
     this.stopped = true;
     clearTimeout(this.timer);
     this.wake?.();
-    if (options.abort) this.abort?.abort();
+    if (options.abort) this.scraper.cancel();
     await this.running;
     await this.inflight?.catch(() => undefined);
   }

@@ -66,6 +66,10 @@ class CountingAppendable implements Appendable {
         this.samples++;
         return a.append(ref, l, t, v);
       },
+      appendHistogram: (ref, l, t, h) => {
+        this.samples++;
+        return a.appendHistogram(ref, l, t, h);
+      },
       appendExemplar: (ref, l, e) => a.appendExemplar(ref, l, e),
       commit: () => a.commit(),
       rollback: () => a.rollback(),
@@ -162,6 +166,7 @@ function measureParseAppend(): number {
   let nextRef = 1;
   const app: Appender = {
     append: (ref) => ref || nextRef++,
+    appendHistogram: (ref) => ref || nextRef++,
     appendExemplar: (ref) => ref || nextRef++,
     commit: async () => {},
     rollback: async () => {},

@@ -14,26 +14,21 @@ import { formatFloatFixed } from '@vigil/model';
 import { mediaTypeOf } from '@vigil/exposition';
 import type { ScrapeConfig, ScrapeProtocol } from './config-types.js';
 import { SCRAPE_PROTOCOL_HEADERS } from './config-schema.js';
-import { HTTPClient, ScrapeError, USER_AGENT, type ResponseFlow, type ResponseHead, type ResponseReceiver } from './http-client.js';
+import { HTTPClient, ScrapeError, USER_AGENT, type Cancellable, type ResponseFlow, type ResponseHead, type ResponseReceiver } from './http-client.js';
 
 /** Used when a scrape config sets no `body_size_limit`: large enough for any sane exposition. */
 export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
 
 export const BODY_SIZE_LIMIT_ERROR = 'body size limit exceeded';
 
-/**
- * The `Accept` header for `scrape_protocols`, as Prometheus 3.x builds it (descending `q`, escaping on the
- * 1.0.0 formats, `*∕*` last). `PrometheusProto` is left out: Vigil does not read the protobuf format.
- */
+/** The `Accept` header for `scrape_protocols`, as Prometheus 3.x builds it (descending `q`, escaping on the 1.0.0 formats, `*∕*` last). */
 export function acceptHeader(protocols: readonly ScrapeProtocol[], escaping: string): string {
   let weight = Object.keys(SCRAPE_PROTOCOL_HEADERS).length + 1;
   const parts: string[] = [];
   for (const p of protocols) {
-    if (p !== 'PrometheusProto') {
-      let v = SCRAPE_PROTOCOL_HEADERS[p];
-      if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += ';escaping=' + escaping;
-      parts.push(`${v};q=0.${weight}`);
-    }
+    let v = SCRAPE_PROTOCOL_HEADERS[p];
+    if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += ';escaping=' + escaping;
+    parts.push(`${v};q=0.${weight}`);
     weight--;
   }
   parts.push(`*/*;q=0.${weight}`);
@@ -45,7 +40,10 @@ export interface ScrapeBody {
   readonly text: string;
   readonly contentType: string;
   readonly bytes: number;
-  /** The body's bytes when it is ASCII (`text` is then their Latin-1 decoding); valid until the next scrape. */
+  /**
+   * The body's bytes when it is ASCII (`text` is then their Latin-1 decoding), or when it is in the protobuf
+   * format (`text` is then empty); valid until the next scrape.
+   */
   readonly raw?: Uint8Array;
 }
 
@@ -62,10 +60,12 @@ export function chooseMediaType(contentType: string, fallback: ScrapeProtocol | 
     return { contentType: fb };
   }
   if (media === 'application/openmetrics-text' || media === 'text/plain') return { contentType };
-  if (media === 'application/vnd.google.protobuf') return { error: 'the protobuf exposition format is not supported by Vigil' };
+  if (media === 'application/vnd.google.protobuf') return { contentType };
   if (fb === '') return { error: `received unsupported Content-Type ${JSON.stringify(contentType)} and no fallback_scrape_protocol specified for target` };
   return { contentType: fb };
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Compressed bodies up to this size are inflated in one synchronous call. */
 const SYNC_GZIP_MAX_INPUT = 1 << 20;
@@ -74,7 +74,10 @@ const SYNC_GZIP_MAX_OUTPUT = 16 << 20;
 
 export class TargetScraper {
   readonly url: string;
+  /** `url` parsed (undefined when it does not parse: each scrape then fails saying so). */
+  private readonly parsedURL: URL | undefined;
   private readonly client: HTTPClient;
+  private inflight: Cancellable | undefined;
   private readonly headers: Record<string, string>;
   private readonly limit: number;
   private buf: Buffer;
@@ -83,6 +86,7 @@ export class TargetScraper {
 
   constructor(url: string, cfg: ScrapeConfig, timeoutMs: number, client: HTTPClient, defaultBodySizeLimit = DEFAULT_BODY_SIZE_LIMIT) {
     this.url = url;
+    this.parsedURL = URL.canParse(url) ? new URL(url) : undefined;
     this.client = client;
     this.limit = cfg.bodySizeLimit > 0 ? cfg.bodySizeLimit : defaultBodySizeLimit;
     this.headers = {
@@ -91,7 +95,8 @@ export class TargetScraper {
       'user-agent': USER_AGENT,
       'x-prometheus-scrape-timeout-seconds': formatFloatFixed(timeoutMs / 1000),
     };
-    this.buf = Buffer.allocUnsafe(Math.min(64 * 1024, this.limit + 1));
+    // Allocated at the first body that needs it (a gzip body inflated in one call never does).
+    this.buf = EMPTY;
   }
 
   /** Bytes held for bodies between scrapes (never more than the body size limit, plus 1 MiB for gzip). */
@@ -104,17 +109,30 @@ export class TargetScraper {
     return this.headers;
   }
 
-  /** GETs the target and reads the whole body; rejects with Prometheus's error texts. */
-  scrape(signal: AbortSignal): Promise<ScrapeBody> {
+  /**
+   * GETs the target and reads the whole body; rejects with Prometheus's error texts. Aborting `signal`, or
+   * calling `cancel()`, gives up the request (`context deadline exceeded`).
+   */
+  scrape(signal?: AbortSignal): Promise<ScrapeBody> {
     return new Promise<ScrapeBody>((resolve, reject) => {
-      this.client.stream(this.url, this.headers, signal, new BodyReader(this, resolve, reject));
+      const done = (e?: Error, b?: ScrapeBody) => {
+        this.inflight = undefined;
+        if (e !== undefined) reject(e);
+        else resolve(b!);
+      };
+      this.inflight = this.client.stream(this.url, this.headers, signal, new BodyReader(this, done), this.parsedURL);
     });
+  }
+
+  /** Gives up the scrape in progress, if any: it fails with `context deadline exceeded`. */
+  cancel(): void {
+    this.inflight?.cancel();
   }
 
   /** Makes room for `size` bytes in the body buffer, keeping the first `keep`. */
   ensure(size: number, keep: number): Buffer {
     if (size <= this.buf.length) return this.buf;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(this.buf.length * 2, 64 * 1024);
     while (cap < size) cap *= 2;
     cap = Math.min(cap, this.limit + 1);
     const next = Buffer.allocUnsafe(cap);
@@ -152,8 +170,7 @@ export class TargetScraper {
 /** Reads one response into its scraper's buffer (see the module comment for gzip). */
 class BodyReader implements ResponseReceiver {
   private readonly scraper: TargetScraper;
-  private readonly resolve: (b: ScrapeBody) => void;
-  private readonly reject: (e: Error) => void;
+  private readonly settle: (e?: Error, b?: ScrapeBody) => void;
   private flow: ResponseFlow | undefined;
   private contentType = '';
   private done = false;
@@ -164,10 +181,9 @@ class BodyReader implements ResponseReceiver {
   private zn = 0;
   private gunzip: Gunzip | undefined;
 
-  constructor(scraper: TargetScraper, resolve: (b: ScrapeBody) => void, reject: (e: Error) => void) {
+  constructor(scraper: TargetScraper, settle: (e?: Error, b?: ScrapeBody) => void) {
     this.scraper = scraper;
-    this.resolve = resolve;
-    this.reject = reject;
+    this.settle = settle;
   }
 
   /** Fails the scrape; unless `keepReading`, the response is abandoned (its connection closed). */
@@ -176,7 +192,7 @@ class BodyReader implements ResponseReceiver {
     this.done = true;
     if (!keepReading) this.flow?.abort();
     this.gunzip?.destroy();
-    this.reject(new ScrapeError(message));
+    this.settle(new ScrapeError(message));
   }
 
   /** Resolves with the first `n` bytes of `buf`, decoded. */
@@ -184,8 +200,10 @@ class BodyReader implements ResponseReceiver {
     if (this.done) return;
     this.done = true;
     const raw = buf.subarray(0, n);
-    if (isAscii(raw)) this.resolve({ text: buf.toString('latin1', 0, n), contentType: this.contentType, bytes: n, raw });
-    else this.resolve({ text: buf.toString('utf8', 0, n), contentType: this.contentType, bytes: n });
+    // A protobuf body is read as it is (not as text).
+    if (mediaTypeOf(this.contentType) === 'application/vnd.google.protobuf') this.settle(undefined, { text: '', contentType: this.contentType, bytes: n, raw });
+    else if (isAscii(raw)) this.settle(undefined, { text: buf.toString('latin1', 0, n), contentType: this.contentType, bytes: n, raw });
+    else this.settle(undefined, { text: buf.toString('utf8', 0, n), contentType: this.contentType, bytes: n });
   }
 
   onHead(head: ResponseHead, flow: ResponseFlow): void {
@@ -233,7 +251,7 @@ class BodyReader implements ResponseReceiver {
     const limit = this.scraper.bodySizeLimit;
     let out: Buffer;
     try {
-      out = gunzipSync(this.scraper.compressed!.subarray(0, this.zn), { maxOutputLength: Math.min(limit, SYNC_GZIP_MAX_OUTPUT) });
+      out = gunzipSync(this.zn === 0 ? Buffer.alloc(0) : this.scraper.compressed!.subarray(0, this.zn), { maxOutputLength: Math.min(limit, SYNC_GZIP_MAX_OUTPUT) });
     } catch (e) {
       const err = e as Error & { code?: string };
       if (err.code !== 'ERR_BUFFER_TOO_LARGE') this.fail(gzipError(err));
@@ -254,7 +272,7 @@ class BodyReader implements ResponseReceiver {
     if (this.done) return;
     this.done = true;
     this.gunzip?.destroy();
-    this.reject(err);
+    this.settle(err);
   }
 
   /** Switches to streaming inflation, starting with the compressed bytes held so far. */

@@ -1,11 +1,15 @@
 /**
  * Chunks as the head hands them to the block writer and as blocks hand them to queriers: the bytes of one
- * Prometheus chunk (encoding `XOR` = 1, starting with its 2-byte big-endian sample count) and its time range.
+ * Prometheus chunk (encoding `XOR` = 1, `histogram` = 2 or `floathistogram` = 3, each starting with its
+ * 2-byte big-endian sample count) and its time range.
  * Internal to this package.
  */
 import type { Labels } from '@vigil/model';
 
 export const ENCODING_XOR = 1;
+/** Native histograms with integer counts (`histogram`) and with float counts (`floathistogram`). */
+export const ENCODING_HISTOGRAM = 2;
+export const ENCODING_FLOAT_HISTOGRAM = 3;
 
 export interface ChunkMeta {
   /** Timestamp of the first sample (ms). */

@@ -110,6 +110,7 @@ export async function openDB(dir: string, options: DBOptions = {}): Promise<DB> 
     logger.info('WAL replay completed', {
       series: stats.series,
       samples: stats.samples,
+      histogram_samples: stats.histogramSamples,
       checkpoint: stats.checkpoint ?? '',
       segments: stats.segments,
       duration_ms: Math.round(stats.durationMs),

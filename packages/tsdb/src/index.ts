@@ -47,6 +47,8 @@ export { openDB, openMemoryDB, DB, STDERR_LOGGER, DEFAULT_RETENTION, type DBOpti
 export { Head, DEFAULT_CHUNK_RANGE, DEFAULT_MAX_EXEMPLARS, type HeadOptions, type HeadStats, type HeadWal } from './head/head.js';
 // Chunk encoding (Gorilla XOR, as Prometheus) and the write-ahead log.
 export { XorChunk, XorIterator, ChunkDecodeError, SAMPLES_PER_CHUNK } from './chunkenc/xor.js';
+export { HistogramChunkAppender, HistogramIterator, CounterResetHeader } from './chunkenc/histogram.js';
+export { ENCODING_XOR, ENCODING_HISTOGRAM, ENCODING_FLOAT_HISTOGRAM } from './chunk-types.js';
 export { WAL, repairWal, type WalOptions, type RepairResult } from './wal/wal.js';
 export { WalCorruptionError } from './wal/reader.js';
 export { replayWal, type ReplayStats, type ReplayOptions } from './wal/replay.js';

@@ -6,7 +6,7 @@
  * Times are milliseconds since the epoch; values are float64. Reads are synchronous: blocks are read
  * with positioned reads and the head is in memory, so the query engine runs tight loops without awaits.
  */
-import type { Labels, Matcher } from '@vigil/model';
+import type { FloatHistogram, Labels, Matcher } from '@vigil/model';
 import { VigilError } from '@vigil/model';
 
 /** A number the head hands out for a series at its first append; 0 means "not known yet". */
@@ -27,6 +27,11 @@ export interface Appender {
    * the batch is unaffected.
    */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  /**
+   * Appends a native histogram sample, as `append` does for floats. A series may hold both kinds; the
+   * histogram is not kept by reference (the caller may reuse it).
+   */
+  appendHistogram(ref: SeriesRef, labels: Labels, t: number, h: FloatHistogram): SeriesRef;
   /** Attaches an exemplar to a series (created if needed), as `append` does for samples. */
   appendExemplar(ref: SeriesRef, labels: Labels, exemplar: Exemplar): SeriesRef;
   /** Makes the batch durable (in the WAL) and visible to queriers; resolves once both hold. */
@@ -49,11 +54,18 @@ export interface SampleIterator {
   readonly t: number;
   /** Value of the current sample; staleness markers come through as `STALE_NAN`. */
   readonly v: number;
+  /**
+   * The current sample's native histogram, or null when it is a float sample (then `v` holds it). Owned by
+   * the iterator: valid until the next move; copy it to keep it.
+   */
+  readonly h: FloatHistogram | null;
 }
 
 /** Where `Series.readSamples` puts samples: typically two growable typed-array columns. */
 export interface SampleSink {
   push(t: number, v: number): void;
+  /** A native histogram sample; `h` is owned by the reader (copy to keep). */
+  pushHistogram(t: number, h: FloatHistogram): void;
 }
 
 export interface Series {

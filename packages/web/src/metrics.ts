@@ -140,6 +140,11 @@ export class CountingAppendable implements Appendable {
         n++;
         return r;
       },
+      appendHistogram: (ref, labels, t, h) => {
+        const r = a.appendHistogram(ref, labels, t, h);
+        n++;
+        return r;
+      },
       appendExemplar: (ref, labels, e) => a.appendExemplar(ref, labels, e),
       commit: async () => {
         await a.commit();

@@ -129,6 +129,8 @@ test('hello world scraped, promtool queries it, Prometheus federates it, Vigil s
     const series = runProgram(promtool, ['query', 'series', '--match=hello_worlds_total', vigil.url]);
     assert.equal(series.status, 0, series.stderr);
     assert.equal(series.stdout.trim(), `{__name__="hello_worlds_total", instance="127.0.0.1:${metricsPort}", job="python"}`);
+    // Both jobs' first scrapes must have landed before listing the job label's values.
+    await waitValue(vigil.url, 'up{job="prometheus"}', (v) => v === 1, 'the first scrape of Prometheus by Vigil');
     const labels = runProgram(promtool, ['query', 'labels', vigil.url, 'job']);
     assert.equal(labels.status, 0, labels.stderr);
     assert.deepEqual(labels.stdout.trim().split('\n'), ['prometheus', 'python']);

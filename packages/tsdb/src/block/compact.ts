@@ -13,8 +13,7 @@ import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Labels } from '@vigil/model';
 import type { ChunkMeta, ChunkSeries, ChunkSeriesSource } from '../chunk-types.js';
-import { ENCODING_XOR } from '../chunk-types.js';
-import { SAMPLES_PER_CHUNK, XorChunk, XorIterator } from '../chunkenc/xor.js';
+import { decodeChunk, encodeSamples, newSampleColumns, pushSample } from '../chunkenc/encode.js';
 import { VigilError } from '@vigil/model';
 import type { Block } from './block.js';
 import { compareLabelsUtf8 } from './index-writer.js';
@@ -162,53 +161,34 @@ function intersects(deleted: readonly Interval[] | undefined, mint: number, maxt
   return false;
 }
 
-/** Decodes a group of chunks, drops deleted samples, merges by time (first block wins), re-encodes. */
+/**
+ * Decodes a group of chunks (floats and native histograms), drops deleted samples, merges by time (first
+ * block wins), re-encodes.
+ */
 function mergeChunkGroup(blocks: readonly Block[], group: readonly SourceChunk[], out: ChunkMeta[]): void {
-  let ts = new Float64Array(256);
-  let vs = new Float64Array(256);
-  let pri = new Int32Array(256);
-  let n = 0;
-  const it = new XorIterator();
+  const all = newSampleColumns();
+  const pri: number[] = [];
   for (const c of group) {
     const raw = blocks[c.block].chunks.chunk(c.ref);
-    if (raw.encoding !== ENCODING_XOR) throw new VigilError('corruption', `chunk ${c.ref} of block ${blocks[c.block].ulid} has unsupported encoding ${raw.encoding}`);
-    it.reset(raw.data);
-    while (it.next()) {
-      if (c.deleted !== undefined && isDeleted(c.deleted, it.t)) continue;
-      if (n === ts.length) {
-        const t2 = new Float64Array(n * 2);
-        t2.set(ts);
-        ts = t2;
-        const v2 = new Float64Array(n * 2);
-        v2.set(vs);
-        vs = v2;
-        const p2 = new Int32Array(n * 2);
-        p2.set(pri);
-        pri = p2;
-      }
-      ts[n] = it.t;
-      vs[n] = it.v;
-      pri[n] = c.block;
-      n++;
-    }
-    if (it.err) throw new VigilError('corruption', `block ${blocks[c.block].ulid}: chunk ${c.ref}: ${it.err.message}`);
+    const from = all.n;
+    const err = decodeChunk(raw.encoding, raw.data, all, (t) => c.deleted === undefined || !isDeleted(c.deleted, t));
+    if (err) throw new VigilError('corruption', `block ${blocks[c.block].ulid}: chunk ${c.ref}: ${err.message}`);
+    for (let i = from; i < all.n; i++) pri.push(c.block);
   }
+  const n = all.n;
+  const ts = all.ts;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => ts[a] - ts[b] || pri[a] - pri[b]);
-  let chunk = new XorChunk();
+  const merged = newSampleColumns(n + 1);
   let last = -Infinity;
   for (let k = 0; k < n; k++) {
     const i = order[k];
     if (ts[i] === last) continue;
     last = ts[i];
-    if (chunk.numSamples >= SAMPLES_PER_CHUNK) {
-      out.push({ mint: chunk.mint, maxt: chunk.maxt, encoding: ENCODING_XOR, data: chunk.copyBytes() });
-      chunk = new XorChunk();
-    }
-    chunk.append(ts[i], vs[i]);
+    pushSample(merged, ts[i], all.vs[i], all.hs !== null ? all.hs[i] : null, all.kinds !== null ? all.kinds[i] : 1);
   }
-  if (chunk.numSamples > 0) out.push({ mint: chunk.mint, maxt: chunk.maxt, encoding: ENCODING_XOR, data: chunk.copyBytes() });
+  for (const c of encodeSamples(merged.ts, merged.vs, merged.hs, merged.n, merged.kinds)) out.push(c);
 }
 
 /** The chunks of one series gathered from several blocks, as they should be written. */

@@ -93,7 +93,7 @@ test('damaged blocks: a clear error naming the file and offset, and the other bl
         // The batch read reports the same damage.
         const q2 = badBlock.querier(-Infinity, Infinity);
         assert.throws(() => {
-          for (const s of q2.select([new Matcher('=~', 'job', '.+')])) s.readSamples!(-Infinity, Infinity, { push() {} });
+          for (const s of q2.select([new Matcher('=~', 'job', '.+')])) s.readSamples!(-Infinity, Infinity, { push() {}, pushHistogram() {} });
         }, (e: unknown) => {
           assert.ok(isVigilError(e, 'corruption'), `${c.name} (readSamples): ${e}`);
           assert.match((e as Error).message, nameRe, c.name);
@@ -153,7 +153,7 @@ test('random damage anywhere in a block never escapes as anything but a VigilErr
         // The batch read first (nothing cached yet), then the iterators.
         const q0 = b.querier(-Infinity, Infinity);
         try {
-          for (const s of q0.select([new Matcher('=~', '__name__', '.*')])) s.readSamples!(-Infinity, Infinity, { push() {} });
+          for (const s of q0.select([new Matcher('=~', '__name__', '.*')])) s.readSamples!(-Infinity, Infinity, { push() {}, pushHistogram() {} });
         } catch (e) {
           assert.ok(isVigilError(e), `batch read after damaging ${f}: ${(e as Error).stack}`);
         } finally {

@@ -3,7 +3,7 @@
  * their samples interleaved by time; where two sources hold a sample at the same timestamp (overlapping
  * blocks, a block and the head), the first querier in the list wins.
  */
-import { Labels, type Matcher } from '@vigil/model';
+import { Labels, type FloatHistogram, type Matcher } from '@vigil/model';
 import type { Querier, SampleIterator, SelectHints, Series } from '../storage.js';
 
 /** Merges samples of several iterators by time, keeping one sample per timestamp. */
@@ -22,6 +22,10 @@ export class ChainSampleIterator implements SampleIterator {
 
   get v(): number {
     return this.its[this.cur].v;
+  }
+
+  get h(): FloatHistogram | null {
+    return this.its[this.cur].h;
   }
 
   private pick(): boolean {

@@ -13,6 +13,9 @@ export const META_VERSION = 1;
 
 export interface BlockStats {
   numSamples?: number;
+  /** Float and native histogram samples (Prometheus 3.x writes both; older blocks lack them). */
+  numFloatSamples?: number;
+  numHistogramSamples?: number;
   numSeries?: number;
   numChunks?: number;
   numTombstones?: number;
@@ -51,7 +54,7 @@ export interface BlockMeta {
 /** The JSON as Go's `json.MarshalIndent(meta, "", "\t")` writes it: same keys, order and omissions. */
 export function encodeMeta(meta: BlockMeta): string {
   const stats: Record<string, number> = {};
-  for (const k of ['numSamples', 'numSeries', 'numChunks', 'numTombstones'] as const) {
+  for (const k of ['numSamples', 'numFloatSamples', 'numHistogramSamples', 'numSeries', 'numChunks', 'numTombstones'] as const) {
     const v = meta.stats[k];
     if (v) stats[k] = v;
   }
@@ -105,7 +108,7 @@ export function parseMeta(text: string, path: string): BlockMeta {
   if (m.stats !== undefined) {
     if (typeof m.stats !== 'object' || m.stats === null) throw bad(path, 'field "stats": not an object');
     const s = m.stats as Record<string, unknown>;
-    for (const k of ['numSamples', 'numSeries', 'numChunks', 'numTombstones'] as const) {
+    for (const k of ['numSamples', 'numFloatSamples', 'numHistogramSamples', 'numSeries', 'numChunks', 'numTombstones'] as const) {
       if (s[k] === undefined) continue;
       if (!isInt(s[k]) || (s[k] as number) < 0) throw bad(path, `field "stats.${k}": not a non-negative integer`);
       stats[k] = s[k] as number;

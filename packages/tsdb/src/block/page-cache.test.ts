@@ -29,6 +29,9 @@ class Columns implements SampleSink {
     this.ts.push(t);
     this.vs.push(v);
   }
+  pushHistogram(): void {
+    assert.fail('no histograms in this test');
+  }
 }
 
 /** What an iterator returns for [mint, maxt], as `readSamples` must return it. */
@@ -265,6 +268,9 @@ test('readSamples honours tombstones and works when a sink reads another series 
             nested = true;
             all[1].readSamples!(-Infinity, Infinity, inner);
           }
+        },
+        pushHistogram() {
+          assert.fail('no histograms in this test');
         },
       };
       all[0].readSamples!(-Infinity, Infinity, sink);

@@ -202,6 +202,7 @@ test('chain iterator over plain iterators', () => {
     return {
       get t() { return ts[i]; },
       get v() { return v; },
+      h: null,
       next() { i++; return i < ts.length; },
       seek(t: number) { if (i < 0) i = 0; while (i < ts.length && ts[i] < t) i++; return i < ts.length; },
     };

@@ -2,8 +2,9 @@
  * Reading a block through the `Querier` seam: matchers are resolved to postings, series are read from
  * the index, chunks are loaded and decoded only when a series is iterated, tombstones hide deleted ranges.
  */
-import { Labels, VigilError, type Matcher } from '@vigil/model';
-import { ENCODING_XOR } from '../chunk-types.js';
+import { Labels, VigilError, type FloatHistogram, type Matcher } from '@vigil/model';
+import { ENCODING_FLOAT_HISTOGRAM, ENCODING_HISTOGRAM, ENCODING_XOR } from '../chunk-types.js';
+import { HistogramIterator } from '../chunkenc/histogram.js';
 import { XorIterator } from '../chunkenc/xor.js';
 import type { Querier, SampleIterator, SampleSink, SelectHints, Series } from '../storage.js';
 import type { ChunkReader } from './chunks.js';
@@ -57,6 +58,8 @@ class SelectScope {
   readonly mint: number;
   readonly maxt: number;
   readonly decoder = new XorIterator();
+  /** The decoder of histogram chunks, made at the first one. */
+  histDecoder: HistogramIterator | null = null;
   /** Whether `decoder` is in use (a sink reading another series of the scope from inside `push`). */
   decoderBusy = false;
 
@@ -67,13 +70,21 @@ class SelectScope {
   }
 }
 
-/** Points `cr` at the XOR chunk `ref`; any other encoding is a corruption error (this version reads XOR only). */
-function locateXor(cr: ChunkReader, ref: number): void {
+/** Points `cr` at chunk `ref`; an encoding this version does not read (not XOR, histogram or float histogram) is a corruption error. */
+function locateChunk(cr: ChunkReader, ref: number): number {
   cr.locate(ref);
-  if (cr.encoding !== ENCODING_XOR) {
-    throw new VigilError('corruption', `chunk ${ref} in ${JSON.stringify(cr.dir)} has encoding ${cr.encoding}, which this version does not read (only XOR = 1)`);
+  const enc = cr.encoding;
+  if (enc !== ENCODING_XOR && enc !== ENCODING_HISTOGRAM && enc !== ENCODING_FLOAT_HISTOGRAM) {
+    throw new VigilError(
+      'corruption',
+      `chunk ${ref} in ${JSON.stringify(cr.dir)} has encoding ${enc}, which this version does not read (XOR = 1, histogram = 2, float histogram = 3)`,
+    );
   }
+  return enc;
 }
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
 
 function chunkDecodeError(cr: ChunkReader, ref: number, err: Error): VigilError {
   const seq = Math.floor(ref / 0x100000000);
@@ -95,6 +106,10 @@ export class BlockSeriesIterator extends XorIterator {
   /** Whether the iterator sits on a sample it returned. */
   private valid = false;
   private done = false;
+  /** The decoder of histogram chunks (made at the first one), and whether the current chunk is one. */
+  private hit: HistogramIterator | null = null;
+  private inHist = false;
+  private cached: FloatHistogram | null = null;
 
   constructor(scope: SelectScope, metas: Float64Array, from: number, to: number, deleted: readonly Interval[] | undefined) {
     super();
@@ -108,15 +123,40 @@ export class BlockSeriesIterator extends XorIterator {
   private loadNext(): boolean {
     if (this.next3 >= this.to) return false;
     const cr = this.scope.cr;
-    locateXor(cr, this.metas[this.next3 + 2]);
+    const enc = locateChunk(cr, this.metas[this.next3 + 2]);
     this.next3 += 3;
-    this.reset(cr.buf, cr.dataStart, cr.dataLength);
+    this.inHist = enc !== ENCODING_XOR;
+    if (this.inHist) {
+      (this.hit ??= new HistogramIterator()).reset(cr.buf, cr.dataStart, cr.dataLength, enc);
+      // The float view of the histogram samples comes from the XOR state (see `nextHistogram`).
+      this.reset(cr.buf, cr.dataStart, 0);
+    } else {
+      this.reset(cr.buf, cr.dataStart, cr.dataLength);
+    }
     this.loaded = true;
+    return true;
+  }
+
+  /** The current sample's native histogram (built at the first read), or null for a float sample. */
+  override get h(): FloatHistogram | null {
+    if (!this.inHist) return null;
+    return this.cached ?? (this.cached = this.hit!.histogram());
+  }
+
+  /** Moves within a histogram chunk; the float view (`v`) becomes NaN or the staleness marker. */
+  private nextHistogram(): boolean {
+    const hit = this.hit!;
+    if (!hit.next()) return false;
+    this.t = hit.t;
+    f64[0] = hit.v;
+    this.vHi = u32[1];
+    this.vLo = u32[0];
     return true;
   }
 
   override next(): boolean {
     this.valid = false;
+    this.cached = null;
     if (this.done) return false;
     const scope = this.scope;
     for (;;) {
@@ -124,8 +164,9 @@ export class BlockSeriesIterator extends XorIterator {
         this.done = true;
         return false;
       }
-      if (!super.next()) {
-        if (this.err) throw chunkDecodeError(scope.cr, this.metas[this.next3 - 1], this.err);
+      if (!(this.inHist ? this.nextHistogram() : super.next())) {
+        const err = this.inHist ? this.hit!.err : this.err;
+        if (err) throw chunkDecodeError(scope.cr, this.metas[this.next3 - 1], err);
         this.loaded = false;
         continue;
       }
@@ -190,7 +231,9 @@ class BlockSeries implements Series {
       do {
         const t = it.t;
         if (t > hi) return;
-        sink.push(t, it.v);
+        const h = it.h;
+        if (h !== null) sink.pushHistogram(t, h);
+        else sink.push(t, it.v);
       } while (it.next());
       return;
     }
@@ -203,7 +246,15 @@ class BlockSeries implements Series {
       for (let i = this.from; i < this.to; i += 3) {
         if (metas[i + 1] < lo) continue;
         if (metas[i] > hi) return;
-        locateXor(cr, metas[i + 2]);
+        const enc = locateChunk(cr, metas[i + 2]);
+        if (enc !== ENCODING_XOR) {
+          const hdec = (scope.histDecoder ??= new HistogramIterator());
+          hdec.reset(cr.buf, cr.dataStart, cr.dataLength, enc);
+          const more = hdec.pushSamples(lo, hi, sink);
+          if (hdec.err) throw chunkDecodeError(cr, metas[i + 2], hdec.err);
+          if (!more) return;
+          continue;
+        }
         dec.reset(cr.buf, cr.dataStart, cr.dataLength);
         const more = dec.pushSamples(lo, hi, sink);
         if (dec.err) throw chunkDecodeError(cr, metas[i + 2], dec.err);

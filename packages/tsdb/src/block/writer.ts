@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Labels } from '@vigil/model';
 import { VigilError } from '@vigil/model';
 import type { ChunkMeta, ChunkSeriesSource } from '../chunk-types.js';
-import { ENCODING_XOR } from '../chunk-types.js';
-import { XorChunk, XorIterator, xorNumSamples } from '../chunkenc/xor.js';
+import { ENCODING_FLOAT_HISTOGRAM, ENCODING_HISTOGRAM } from '../chunk-types.js';
+import { decodeChunk, encodeSamples, newSampleColumns } from '../chunkenc/encode.js';
 import { CHUNKS_DIRNAME, ChunkWriter, DEFAULT_SEGMENT_SIZE } from './chunks.js';
 import { fsyncDir } from './fsutil.js';
 import { IndexWriter, compareLabelsUtf8 } from './index-writer.js';
@@ -55,22 +55,21 @@ export function clipChunks(chunks: readonly ChunkMeta[], mint: number, maxt: num
       out.push(c);
       continue;
     }
-    if (c.encoding !== ENCODING_XOR) throw new VigilError('internal', `cannot re-encode a chunk with encoding ${c.encoding}`);
-    const it = new XorIterator(c.data);
-    const re = new XorChunk();
-    while (it.next()) {
-      if (it.t < mint) continue;
-      if (it.t > maxt) break;
-      re.append(it.t, it.v);
-    }
-    if (it.err) throw new VigilError('corruption', `cannot re-encode chunk [${c.mint}, ${c.maxt}]: ${it.err.message}`);
-    if (re.numSamples > 0) out.push({ mint: re.mint, maxt: re.maxt, encoding: ENCODING_XOR, data: re.copyBytes() });
+    const cols = newSampleColumns();
+    const err = decodeChunk(c.encoding, c.data, cols, (t) => t >= mint && t <= maxt);
+    if (err) throw new VigilError('corruption', `cannot re-encode chunk [${c.mint}, ${c.maxt}]: ${err.message}`);
+    for (const re of encodeSamples(cols.ts, cols.vs, cols.hs, cols.n, cols.kinds)) out.push(re);
   }
   return out;
 }
 
+/** Samples in a chunk: every encoding starts with its 2-byte big-endian count. */
 function chunkSamples(c: ChunkMeta): number {
-  return c.encoding === ENCODING_XOR && c.data.length >= 2 ? xorNumSamples(c.data) : 0;
+  return c.data.length >= 2 ? (c.data[0] << 8) | c.data[1] : 0;
+}
+
+function isHistogramChunk(c: ChunkMeta): boolean {
+  return c.encoding === ENCODING_HISTOGRAM || c.encoding === ENCODING_FLOAT_HISTOGRAM;
 }
 
 const YIELD_EVERY_SERIES = 2000;
@@ -101,6 +100,7 @@ export async function writeBlock(dir: string, source: ChunkSeriesSource, options
     let nmeta = 0;
     const symbols = new Set<string>();
     let numSamples = 0;
+    let numHistogramSamples = 0;
     let numChunks = 0;
     let prev: Labels | undefined;
     let sinceYield = 0;
@@ -121,7 +121,9 @@ export async function writeBlock(dir: string, source: ChunkSeriesSource, options
         metas[nmeta++] = c.mint;
         metas[nmeta++] = c.maxt;
         metas[nmeta++] = ref;
-        numSamples += chunkSamples(c);
+        const k = chunkSamples(c);
+        numSamples += k;
+        if (isHistogramChunk(c)) numHistogramSamples += k;
         numChunks++;
       }
       const flat = s.labels.flat;
@@ -149,7 +151,11 @@ export async function writeBlock(dir: string, source: ChunkSeriesSource, options
       ulid,
       minTime,
       maxTime,
-      stats: { numSamples, numSeries: seriesLabels.length, numChunks },
+      // The float/histogram split only when there are histograms: float-only blocks stay identical to 2.42's.
+      stats:
+        numHistogramSamples > 0
+          ? { numSamples, numFloatSamples: numSamples - numHistogramSamples, numHistogramSamples, numSeries: seriesLabels.length, numChunks }
+          : { numSamples, numSeries: seriesLabels.length, numChunks },
       compaction: {
         level: options.level ?? 1,
         sources: options.sources ? [...options.sources] : [ulid],

@@ -162,6 +162,9 @@ class Collected {
     this.vs[this.ts.length] = v;
     this.ts.push(t);
   }
+  pushHistogram(): void {
+    assert.fail('an XOR chunk holds no histograms');
+  }
 }
 
 /** What `next` yields for [mint, maxt], as `pushSamples` must push it. */

@@ -12,6 +12,7 @@
  * Values travel as the two 32-bit halves of their IEEE-754 bits, so NaN payloads (the staleness marker)
  * survive exactly.
  */
+import type { FloatHistogram } from '@vigil/model';
 import type { SampleIterator, SampleSink } from '../storage.js';
 import { BitWriter, writeUvarintBits, writeVarintBits } from './bstream.js';
 
@@ -67,7 +68,7 @@ export class XorColumns {
   }
 }
 
-function clz64(hi: number, lo: number): number {
+export function clz64(hi: number, lo: number): number {
   return hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
 }
 
@@ -75,7 +76,7 @@ function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
 
-function ctz64(hi: number, lo: number): number {
+export function ctz64(hi: number, lo: number): number {
   return lo !== 0 ? ctz32(lo) : 32 + ctz32(hi);
 }
 
@@ -153,7 +154,7 @@ function xorWriteValue(w: BitWriter, c: XorColumns, i: number, hi: number, lo: n
 }
 
 /** Writes the low `n` bits of `(hi:lo) >> shift`. */
-function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
+export function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: number): void {
   if (shift >= 32) {
     lo = hi >>> (shift - 32);
     hi = 0;
@@ -264,8 +265,8 @@ export class XorIterator implements SampleIterator {
   private numTotal = 0;
   private numRead = 0;
   private tDelta = 0;
-  private vHi = 0;
-  private vLo = 0;
+  protected vHi = 0;
+  protected vLo = 0;
   private leading = 0;
   private trailing = 0;
   /** Why iteration stopped early, if it did. */
@@ -302,6 +303,11 @@ export class XorIterator implements SampleIterator {
     u32[1] = this.vHi;
     u32[0] = this.vLo;
     return f64[0];
+  }
+
+  /** An XOR chunk holds float samples only. */
+  get h(): FloatHistogram | null {
+    return null;
   }
 
   /** Samples the header announces. */

@@ -3,8 +3,8 @@
  * in the range, with nothing deleted and no out-of-order samples, are handed over as they are (no
  * re-encoding: a head cut costs a copy at most); the others are re-encoded from their samples in range.
  */
-import { ENCODING_XOR, type ChunkMeta, type ChunkSeries, type ChunkSeriesSource } from '../chunk-types.js';
-import { SAMPLES_PER_CHUNK, XorChunk } from '../chunkenc/xor.js';
+import type { ChunkMeta, ChunkSeries, ChunkSeriesSource } from '../chunk-types.js';
+import { encodeSamples } from '../chunkenc/encode.js';
 import { compareLabelsUtf8 } from '../block/index-writer.js';
 import type { Head } from './head.js';
 import { mergedSamples, snapshotChunks } from './querier.js';
@@ -14,20 +14,6 @@ function overlapsDeleted(deleted: readonly number[] | null, mint: number, maxt: 
   if (deleted === null) return false;
   for (let i = 0; i < deleted.length; i += 2) if (deleted[i] <= maxt && deleted[i + 1] >= mint) return true;
   return false;
-}
-
-/** Encodes samples into chunks of at most 120 samples. */
-export function encodeChunks(ts: Float64Array, vs: Float64Array, n: number): ChunkMeta[] {
-  const out: ChunkMeta[] = [];
-  const c = new XorChunk(256);
-  for (let i = 0; i < n; i++) {
-    c.append(ts[i], vs[i]);
-    if (c.numSamples === SAMPLES_PER_CHUNK || i === n - 1) {
-      out.push({ mint: c.mint, maxt: c.maxt, encoding: ENCODING_XOR, data: c.copyBytes() });
-      c.reset();
-    }
-  }
-  return out;
 }
 
 /** The chunks of `s` for samples in [mint, maxt]. */
@@ -47,12 +33,12 @@ export function seriesChunks(head: Head, s: MemSeries, mint: number, maxt: numbe
     const out: ChunkMeta[] = [];
     for (let i = 0; i < snap.length; i++) {
       const off = snap.offs[i];
-      out.push({ mint: snap.mints[i], maxt: snap.maxts[i], encoding: ENCODING_XOR, data: snap.bufs[i].subarray(off, off + snap.lens[i]) });
+      out.push({ mint: snap.mints[i], maxt: snap.maxts[i], encoding: snap.encs[i], data: snap.bufs[i].subarray(off, off + snap.lens[i]) });
     }
     return out;
   }
   const m = mergedSamples(head, s, snap, mint, maxt, s.deleted);
-  return encodeChunks(m.ts, m.vs, m.n);
+  return encodeSamples(m.ts, m.vs, m.hs, m.n);
 }
 
 export function headChunkSeriesSource(head: Head, mint: number, maxt: number, onlyOoo = false): ChunkSeriesSource {

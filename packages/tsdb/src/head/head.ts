@@ -9,16 +9,18 @@
  * The head knows nothing of files: the DB gives it a `HeadWal` to write commits to, and replays the WAL
  * into it at start.
  */
-import { Labels, type Matcher } from '@vigil/model';
-import type { ChunkSeriesSource } from '../chunk-types.js';
+import { FloatHistogram, Labels, STALE_NAN, isStaleNaN, type Matcher } from '@vigil/model';
+import { ENCODING_FLOAT_HISTOGRAM, ENCODING_HISTOGRAM, type ChunkSeriesSource } from '../chunk-types.js';
 import { BitWriter } from '../chunkenc/bstream.js';
+import { HistogramChunkAppender } from '../chunkenc/histogram.js';
+import { histogramsEqual, isIntegral } from '../chunkenc/histogram-util.js';
 import { XOR_HEADER_BYTES, XOR_MAX_SAMPLE_BYTES, xorAppend, writeXorHeader } from '../chunkenc/xor.js';
 import { AppendError, type Appendable, type Appender, type Exemplar, type ExemplarQuerier, type Querier, type Queryable } from '../storage.js';
 import { ClosedChunkStore, OpenChunkPool } from './chunk-store.js';
 import { CircularExemplarStorage } from './exemplars.js';
 import { postingsForMatchers } from './matchers.js';
 import { MemPostings } from './postings.js';
-import { CLOSED_STRIDE, MemSeries, OooSamples, RefMap, SeriesState } from './series.js';
+import { CLOSED_STRIDE, HistogramSeries, MemSeries, OooSamples, RefMap, SeriesState, closedInfo, closedNumSamples } from './series.js';
 import { HeadAppender } from './appender.js';
 import { HeadQuerier } from './querier.js';
 import { headChunkSeriesSource } from './block-source.js';
@@ -27,6 +29,9 @@ import { RecordBuffer, encodeTombstonesRecord } from '../wal/records.js';
 export const DEFAULT_CHUNK_RANGE = 2 * 60 * 60 * 1000;
 export const DEFAULT_MAX_EXEMPLARS = 100000;
 const SAMPLES_PER_CHUNK = 120;
+/** Histogram chunks are cut by size: Prometheus aims at 1 KiB, with at least 10 samples. */
+const TARGET_BYTES_PER_HISTOGRAM_CHUNK = 1024;
+const MIN_SAMPLES_PER_HISTOGRAM_CHUNK = 10;
 
 export interface HeadOptions {
   /** Width of a block (ms): chunks never cross a multiple of it. Prometheus's 2 h by default. */
@@ -190,14 +195,37 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     return s;
   }
 
-  /** Where `t` may go for series `s` (Prometheus's `memSeries.appendable`); throws `AppendError` if nowhere. */
-  appendable(s: MemSeries, t: number, v: number, lastT: number, lastVBitsHi: number, lastVBitsLo: number): Appendability {
+  /**
+   * Where `t` may go for series `s` (Prometheus's `memSeries.appendable`); throws `AppendError` if nowhere.
+   * A float at the time of a histogram sample is a duplicate with another value.
+   */
+  appendable(s: MemSeries, t: number, v: number, lastT: number, lastVBitsHi: number, lastVBitsLo: number, lastIsHistogram = false): Appendability {
     const minValid = this.appendableMinValidTime();
     if (t >= minValid) {
       if (lastT === -Infinity || t > lastT) return Appendability.InOrder;
       if (t === lastT) {
+        if (lastIsHistogram) throw new AppendError('duplicate');
         f64[0] = v;
         if (u32[1] !== lastVBitsHi || u32[0] !== lastVBitsLo) throw new AppendError('duplicate');
+        return Appendability.Duplicate;
+      }
+    }
+    const window = this.outOfOrderTimeWindow;
+    if (window > 0) {
+      if (t >= this.maxTime - window) return Appendability.OutOfOrder;
+      throw new AppendError('too_old');
+    }
+    if (t < minValid) throw new AppendError('out_of_bounds');
+    throw new AppendError('out_of_order');
+  }
+
+  /** `appendable` for a histogram sample; `lastH` is the newest sample when it is a histogram. */
+  appendableHistogram(t: number, h: FloatHistogram, lastT: number, lastH: FloatHistogram | null): Appendability {
+    const minValid = this.appendableMinValidTime();
+    if (t >= minValid) {
+      if (lastT === -Infinity || t > lastT) return Appendability.InOrder;
+      if (t === lastT) {
+        if (lastH === null || !histogramsEqual(lastH, h)) throw new AppendError('duplicate');
         return Appendability.Duplicate;
       }
     }
@@ -218,6 +246,11 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     const st = this.state;
     const slot = s.slot;
     if (t <= st.maxT[slot]) return false;
+    const hs = s.hist;
+    if (hs !== null) {
+      if (hs.open !== null) this.closeHistogramChunk(s);
+      hs.last = null;
+    }
     let num = st.num[slot];
     if (num > 0) {
       // Prometheus's rule: at a quarter of the chunk, predict an end so chunks in a range come out even.
@@ -260,6 +293,83 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     return true;
   }
 
+  /**
+   * Appends a committed histogram sample in order (Prometheus's `appendHistogram`/`appendFloatHistogram`):
+   * to the open histogram chunk when it fits, else to a new one. Integer counts go to an integer chunk
+   * unless the open chunk holds float counts; a change of kind, a counter reset, a layout change, a full
+   * chunk (by size) or the end of the chunk range starts a new chunk. `h` is kept: the caller gives it away.
+   * Returns false (storing nothing) when `t` is not newer than the series' last sample.
+   */
+  appendHistogramInOrder(s: MemSeries, t: number, h: FloatHistogram): boolean {
+    const st = this.state;
+    const slot = s.slot;
+    if (t <= st.maxT[slot]) return false;
+    if (st.num[slot] > 0) this.closeOpenChunk(s);
+    const hs = s.hist ?? (s.hist = new HistogramSeries());
+    let app = hs.open;
+    const encoding = isIntegral(h) && (app === null || app.encoding === ENCODING_HISTOGRAM) ? ENCODING_HISTOGRAM : ENCODING_FLOAT_HISTOGRAM;
+    let prev: HistogramChunkAppender | null = null;
+    let cut = app === null || app.encoding !== encoding;
+    if (!cut && app !== null) {
+      // Prometheus's `histogramsAppendPreprocessor`: cut by bytes, aiming at chunks of even size per range.
+      const bytes = app.byteLength;
+      const nextRangeStart = hs.hasComputedEndTime ? rangeForTimestamp(app.mint, this.chunkRange) : hs.nextAt;
+      if (!hs.hasComputedEndTime && bytes >= TARGET_BYTES_PER_HISTOGRAM_CHUNK / 4) {
+        hs.nextAt = computeChunkEndTimeRatio(app.mint, app.maxt, hs.nextAt, TARGET_BYTES_PER_HISTOGRAM_CHUNK / bytes);
+        hs.hasComputedEndTime = true;
+      }
+      if ((t >= hs.nextAt || bytes >= TARGET_BYTES_PER_HISTOGRAM_CHUNK * 2) && (app.numSamples >= MIN_SAMPLES_PER_HISTOGRAM_CHUNK || t >= nextRangeStart)) {
+        prev = app;
+        cut = true;
+      }
+    }
+    if (cut) {
+      if (app !== null) this.closeHistogramChunk(s);
+      app = new HistogramChunkAppender(encoding);
+      app.start(t, h, prev);
+      this.openHistogramChunk(s, app, t);
+    } else if (!app!.tryAppend(t, h)) {
+      const header = app!.cutHeader;
+      this.closeHistogramChunk(s);
+      app = new HistogramChunkAppender(encoding);
+      app.startAfterCut(t, h, header);
+      this.openHistogramChunk(s, app, t);
+    }
+    hs.last = h;
+    st.maxT[slot] = t;
+    if (st.minT[slot] !== st.minT[slot]) st.minT[slot] = t;
+    return true;
+  }
+
+  private openHistogramChunk(s: MemSeries, app: HistogramChunkAppender, t: number): void {
+    const hs = s.hist!;
+    hs.open = app;
+    hs.nextAt = rangeForTimestamp(t, this.chunkRange);
+    hs.hasComputedEndTime = false;
+  }
+
+  /** Moves the open histogram chunk of `s` to the closed store. */
+  closeHistogramChunk(s: MemSeries): void {
+    const hs = s.hist;
+    if (hs === null || hs.open === null) return;
+    const app = hs.open;
+    hs.open = null;
+    if (app.numSamples === 0) return;
+    const bytes = app.bytes();
+    const slab = this.closedStore.add(bytes, 0, bytes.length);
+    if (s.closed === null) s.closed = [];
+    s.closed.push(app.mint, app.maxt, slab, this.closedStore.lastOffset, bytes.length, closedInfo(app.numSamples, app.encoding));
+  }
+
+  /** Stores an out-of-order histogram sample; false when the series already has a sample at `t`. */
+  appendOutOfOrderHistogram(s: MemSeries, t: number, h: FloatHistogram): boolean {
+    if (s.ooo === null) s.ooo = new OooSamples();
+    if (!s.ooo.insert(t, isStaleNaN(h.sum) ? STALE_NAN : NaN, this.cutEpoch, h)) return false;
+    const st = this.state;
+    if (!(st.minT[s.slot] <= t)) st.minT[s.slot] = t;
+    return true;
+  }
+
   /** Counts block cuts, so that truncation keeps out-of-order samples that came during a cut. */
   private cutEpoch = 0;
 
@@ -288,7 +398,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     const len = XOR_HEADER_BYTES + byteLengthOf(st.bits[slot]);
     const slab = this.closedStore.add(this.pool.buffer(addr), off, off + len);
     if (s.closed === null) s.closed = [];
-    s.closed.push(st.chunkMinT[slot], st.maxT[slot], slab, this.closedStore.lastOffset, len, num);
+    s.closed.push(st.chunkMinT[slot], st.maxT[slot], slab, this.closedStore.lastOffset, len, closedInfo(num, 1));
     this.pool.release(addr);
     st.num[slot] = 0;
     st.bits[slot] = 0;
@@ -396,13 +506,16 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
         st.num[slot] = 0;
         st.bits[slot] = 0;
       }
+      const hs = s.hist;
+      if (hs !== null && hs.open !== null && hs.open.maxt < mint) hs.open = null;
       if (s.ooo !== null && s.ooo.dropBefore(mint, keepFrom) === 0) s.ooo = null;
       if (s.deleted !== null) {
         const kept: number[] = [];
         for (let i = 0; i < s.deleted.length; i += 2) if (s.deleted[i + 1] >= mint) kept.push(s.deleted[i], s.deleted[i + 1]);
         s.deleted = kept.length > 0 ? kept : null;
       }
-      const first = s.closed !== null ? s.closed[0] : st.num[slot] > 0 ? st.chunkMinT[slot] : Infinity;
+      const first =
+        s.closed !== null ? s.closed[0] : st.num[slot] > 0 ? st.chunkMinT[slot] : hs !== null && hs.open !== null ? hs.open.mint : Infinity;
       const oooFirst = s.ooo !== null ? s.ooo.mint : Infinity;
       const newMin = Math.min(first, oooFirst);
       if (newMin === Infinity) {
@@ -474,7 +587,8 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     const st = this.state;
     for (const s of this.byRef.values()) {
       n += st.num[s.slot];
-      if (s.closed !== null) for (let i = 5; i < s.closed.length; i += CLOSED_STRIDE) n += s.closed[i];
+      if (s.hist !== null && s.hist.open !== null) n += s.hist.open.numSamples;
+      if (s.closed !== null) for (let i = 5; i < s.closed.length; i += CLOSED_STRIDE) n += closedNumSamples(s.closed[i]);
       if (s.ooo !== null) n += s.ooo.len;
     }
     return n;
@@ -499,6 +613,13 @@ export function byteLengthOf(bitsField: number): number {
 /** The end of the chunk range `t` falls in (Prometheus's `rangeForTimestamp`). */
 export function rangeForTimestamp(t: number, width: number): number {
   return Math.floor(t / width) * width + width;
+}
+
+/** `computeChunkEndTime` for histogram chunks, whose fill is judged by bytes: the chunk is 1/`ratioToFull` full. */
+export function computeChunkEndTimeRatio(start: number, cur: number, max: number, ratioToFull: number): number {
+  const n = (max - start) / ((cur - start + 1) * ratioToFull);
+  if (n <= 1) return max;
+  return Math.trunc(start + (max - start) / Math.floor(n));
 }
 
 /**

@@ -3,12 +3,14 @@
  * with samples in range, and snapshots their chunks: closed chunks by reference (their bytes never
  * change), the open chunk by copy, so a later append cannot change what an iterator sees.
  */
-import { Labels, type Matcher } from '@vigil/model';
+import { Labels, type FloatHistogram, type Matcher } from '@vigil/model';
+import { ENCODING_XOR } from '../chunk-types.js';
+import { HistogramIterator } from '../chunkenc/histogram.js';
 import { XorIterator } from '../chunkenc/xor.js';
-import type { Querier, SampleIterator, SelectHints, Series } from '../storage.js';
+import type { Querier, SampleIterator, SampleSink, SelectHints, Series } from '../storage.js';
 import type { Head } from './head.js';
 import { compareStrings } from './postings.js';
-import { CLOSED_STRIDE, type MemSeries } from './series.js';
+import { CLOSED_STRIDE, closedEncoding, type MemSeries } from './series.js';
 
 /** The chunks of one series that overlap a time range, frozen at select time. */
 export class ChunkSnapshot {
@@ -17,13 +19,16 @@ export class ChunkSnapshot {
   readonly lens: number[] = [];
   readonly mints: number[] = [];
   readonly maxts: number[] = [];
+  /** Chunk encodings (XOR, histogram, float histogram). */
+  readonly encs: number[] = [];
 
-  push(buf: Uint8Array, off: number, len: number, mint: number, maxt: number): void {
+  push(buf: Uint8Array, off: number, len: number, mint: number, maxt: number, encoding = ENCODING_XOR): void {
     this.bufs.push(buf);
     this.offs.push(off);
     this.lens.push(len);
     this.mints.push(mint);
     this.maxts.push(maxt);
+    this.encs.push(encoding);
   }
 
   get length(): number {
@@ -39,7 +44,7 @@ export function snapshotChunks(head: Head, s: MemSeries, mint: number, maxt: num
     for (let i = 0; i < c.length; i += CLOSED_STRIDE) {
       if (c[i + 1] < mint) continue;
       if (c[i] > maxt) break;
-      snap.push(head.closedStore.buffer(c[i + 2]), c[i + 3], c[i + 4], c[i], c[i + 1]);
+      snap.push(head.closedStore.buffer(c[i + 2]), c[i + 3], c[i + 4], c[i], c[i + 1], closedEncoding(c[i + 5]));
     }
   }
   const st = head.state;
@@ -47,6 +52,11 @@ export function snapshotChunks(head: Head, s: MemSeries, mint: number, maxt: num
   if (st.num[slot] > 0 && st.chunkMinT[slot] <= maxt && st.maxT[slot] >= mint) {
     const copy = head.openChunkCopy(s)!;
     snap.push(copy, 0, copy.length, st.chunkMinT[slot], st.maxT[slot]);
+  }
+  const open = s.hist !== null ? s.hist.open : null;
+  if (open !== null && open.numSamples > 0 && open.mint <= maxt && open.maxt >= mint) {
+    const copy = open.copyBytes();
+    snap.push(copy, 0, copy.length, open.mint, open.maxt, open.encoding);
   }
   return snap;
 }
@@ -64,6 +74,12 @@ export function isDeleted(deleted: readonly number[], t: number): boolean {
 export class ChunksIterator implements SampleIterator {
   t = 0;
   private readonly it = new XorIterator();
+  /** The decoder of histogram chunks, made at the first one. */
+  private hit: HistogramIterator | null = null;
+  /** Whether the current chunk is a histogram chunk. */
+  private inHist = false;
+  /** The current sample's histogram, built at the first `h` read. */
+  private cached: FloatHistogram | null = null;
   private ci = -1;
   private readonly snap: ChunkSnapshot;
   private readonly mint: number;
@@ -80,14 +96,22 @@ export class ChunksIterator implements SampleIterator {
   }
 
   get v(): number {
-    return this.it.v;
+    return this.inHist ? this.hit!.v : this.it.v;
+  }
+
+  get h(): FloatHistogram | null {
+    if (!this.inHist) return null;
+    return this.cached ?? (this.cached = this.hit!.histogram());
   }
 
   private nextChunk(minT: number): boolean {
     const snap = this.snap;
     while (++this.ci < snap.length) {
       if (snap.maxts[this.ci] < minT) continue;
-      this.it.reset(snap.bufs[this.ci], snap.offs[this.ci], snap.lens[this.ci]);
+      const enc = snap.encs[this.ci];
+      this.inHist = enc !== ENCODING_XOR;
+      if (this.inHist) (this.hit ??= new HistogramIterator()).reset(snap.bufs[this.ci], snap.offs[this.ci], snap.lens[this.ci], enc);
+      else this.it.reset(snap.bufs[this.ci], snap.offs[this.ci], snap.lens[this.ci]);
       return true;
     }
     this.done = true;
@@ -97,12 +121,13 @@ export class ChunksIterator implements SampleIterator {
   next(): boolean {
     if (this.done) return false;
     const it = this.it;
+    this.cached = null;
     for (;;) {
-      if (this.ci < 0 || !it.next()) {
+      if (this.ci < 0 || !(this.inHist ? this.hit!.next() : it.next())) {
         if (!this.nextChunk(this.mint)) return (this.valid = false);
         continue;
       }
-      const t = it.t;
+      const t = this.inHist ? this.hit!.t : it.t;
       if (t < this.mint) continue;
       if (t > this.maxt) {
         this.done = true;
@@ -132,12 +157,16 @@ export class ArrayIterator implements SampleIterator {
   private i = -1;
   private readonly ts: Float64Array;
   private readonly vs: Float64Array;
+  private readonly hs: ReadonlyArray<FloatHistogram | null> | null;
   private readonly n: number;
+  private cachedAt = -1;
+  private cached: FloatHistogram | null = null;
 
-  constructor(ts: Float64Array, vs: Float64Array, n = ts.length) {
+  constructor(ts: Float64Array, vs: Float64Array, n = ts.length, hs: ReadonlyArray<FloatHistogram | null> | null = null) {
     this.ts = ts;
     this.vs = vs;
     this.n = n;
+    this.hs = hs;
   }
 
   get t(): number {
@@ -146,6 +175,17 @@ export class ArrayIterator implements SampleIterator {
 
   get v(): number {
     return this.vs[this.i];
+  }
+
+  /** A copy: the stored histograms are the head's. */
+  get h(): FloatHistogram | null {
+    if (this.hs === null) return null;
+    if (this.cachedAt !== this.i) {
+      const h = this.hs[this.i];
+      this.cached = h === null || h === undefined ? null : h.copy();
+      this.cachedAt = this.i;
+    }
+    return this.cached;
   }
 
   next(): boolean {
@@ -173,6 +213,7 @@ export class ArrayIterator implements SampleIterator {
 const EMPTY_ITERATOR: SampleIterator = {
   t: 0,
   v: 0,
+  h: null,
   next: () => false,
   seek: () => false,
 };
@@ -181,15 +222,16 @@ const EMPTY_ITERATOR: SampleIterator = {
  * All samples of `s` in [mint, maxt], in-order chunks and out-of-order samples merged (the in-order
  * sample wins on equal timestamps), deletions applied.
  */
-export function mergedSamples(head: Head, s: MemSeries, snap: ChunkSnapshot, mint: number, maxt: number, deleted: readonly number[] | null): { ts: Float64Array; vs: Float64Array; n: number } {
+export function mergedSamples(head: Head, s: MemSeries, snap: ChunkSnapshot, mint: number, maxt: number, deleted: readonly number[] | null): MergedSamples {
   const ooo = s.ooo;
   let cap = 64;
   for (let i = 0; i < snap.length; i++) cap += snap.lens[i] * 8;
   if (ooo !== null) cap += ooo.len;
   let ts = new Float64Array(cap);
   let vs = new Float64Array(cap);
+  let hs: Array<FloatHistogram | null> | null = null;
   let n = 0;
-  const push = (t: number, v: number) => {
+  const push = (t: number, v: number, h: FloatHistogram | null) => {
     if (n === ts.length) {
       const t2 = new Float64Array(n * 2);
       const v2 = new Float64Array(n * 2);
@@ -200,6 +242,8 @@ export function mergedSamples(head: Head, s: MemSeries, snap: ChunkSnapshot, min
     }
     ts[n] = t;
     vs[n] = v;
+    if (h !== null && hs === null) hs = new Array<FloatHistogram | null>(n).fill(null);
+    if (hs !== null) hs[n] = h;
     n++;
   };
   const it = new ChunksIterator(snap, mint, maxt, deleted);
@@ -221,15 +265,23 @@ export function mergedSamples(head: Head, s: MemSeries, snap: ChunkSnapshot, min
     const ot = nextOoo();
     if (!has && ot === Infinity) break;
     if (has && it.t <= ot) {
-      push(it.t, it.v);
+      push(it.t, it.v, it.h);
       if (it.t === ot) oi++;
       has = it.next();
     } else {
-      push(ot, ooo!.vs[oi]);
+      push(ot, ooo!.vs[oi], ooo!.hs !== null ? ooo!.hs[oi] : null);
       oi++;
     }
   }
-  return { ts, vs, n };
+  return { ts, vs, hs, n };
+}
+
+/** Samples in columns; `hs[i]` is the histogram of sample i (null for floats), `hs` null when all are floats. */
+export interface MergedSamples {
+  ts: Float64Array;
+  vs: Float64Array;
+  hs: Array<FloatHistogram | null> | null;
+  n: number;
 }
 
 class HeadSeries implements Series {
@@ -261,7 +313,7 @@ class HeadSeries implements Series {
   iterator(): SampleIterator {
     if (this.hasOoo) {
       const m = mergedSamples(this.head, this.s, this.snap, this.mint, this.maxt, this.deleted);
-      return new ArrayIterator(m.ts, m.vs, m.n);
+      return new ArrayIterator(m.ts, m.vs, m.n, m.hs);
     }
     return new ChunksIterator(this.snap, this.mint, this.maxt, this.deleted);
   }

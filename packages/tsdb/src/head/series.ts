@@ -4,11 +4,39 @@
  * chunk's slot) sit in typed arrays indexed by the series' slot, so that appending allocates nothing and
  * a series costs a few dozen bytes of state.
  */
-import type { Labels } from '@vigil/model';
+import type { FloatHistogram, Labels } from '@vigil/model';
+import type { HistogramChunkAppender } from '../chunkenc/histogram.js';
 import { XorColumns } from '../chunkenc/xor.js';
 
-/** Per closed chunk, in `MemSeries.closed`: mint, maxt, slab, offset, length, samples. */
+/**
+ * Per closed chunk, in `MemSeries.closed`: mint, maxt, slab, offset, length, and the sample count with the
+ * chunk's encoding above it (`closedInfo`): XOR chunks hold just the count.
+ */
 export const CLOSED_STRIDE = 6;
+
+/** The last field of a closed chunk's entry: its sample count and encoding. */
+export function closedInfo(numSamples: number, encoding: number): number {
+  return numSamples + (encoding - 1) * 0x10000;
+}
+
+export function closedNumSamples(info: number): number {
+  return info % 0x10000;
+}
+
+export function closedEncoding(info: number): number {
+  return Math.floor(info / 0x10000) + 1;
+}
+
+/** What a series that has had native histograms keeps beyond the float state. */
+export class HistogramSeries {
+  /** The open histogram chunk (null when the series' open chunk, if any, is a float chunk). */
+  open: HistogramChunkAppender | null = null;
+  /** When the open histogram chunk should be cut (Prometheus's `nextAt` for histogram chunks). */
+  nextAt = 0;
+  hasComputedEndTime = false;
+  /** The newest committed sample when it is a histogram (duplicates, staleness markers); null after a float. */
+  last: FloatHistogram | null = null;
+}
 
 export class MemSeries {
   readonly ref: number;
@@ -23,6 +51,8 @@ export class MemSeries {
   deleted: number[] | null = null;
   /** Out-of-order samples waiting for compaction; null when none. */
   ooo: OooSamples | null = null;
+  /** Native histogram state; null until the series' first histogram sample. */
+  hist: HistogramSeries | null = null;
   /** The series record is in the WAL. */
   logged = false;
 
@@ -40,10 +70,15 @@ export class OooSamples {
   vs = new Float64Array(8);
   /** The head's cut epoch when each sample came (see `Head.beginCut`). */
   epochs = new Uint32Array(8);
+  /** Histogram samples by position (null for floats); null while there is none. */
+  hs: Array<FloatHistogram | null> | null = null;
   len = 0;
 
-  /** Inserts in time order; false when a sample with that timestamp is already there. */
-  insert(t: number, v: number, epoch: number): boolean {
+  /**
+   * Inserts in time order; false when a sample with that timestamp is already there. A histogram sample
+   * comes with `h` (then `v` is its float view: NaN or the staleness marker).
+   */
+  insert(t: number, v: number, epoch: number, h: FloatHistogram | null = null): boolean {
     let lo = 0;
     let hi = this.len;
     while (lo < hi) {
@@ -69,6 +104,8 @@ export class OooSamples {
     this.ts[lo] = t;
     this.vs[lo] = v;
     this.epochs[lo] = epoch;
+    if (h !== null && this.hs === null) this.hs = new Array<FloatHistogram | null>(this.len).fill(null);
+    if (this.hs !== null) this.hs.splice(lo, 0, h);
     this.len++;
     return true;
   }
@@ -84,9 +121,11 @@ export class OooSamples {
       this.ts[n] = this.ts[i];
       this.vs[n] = this.vs[i];
       this.epochs[n] = this.epochs[i];
+      if (this.hs !== null) this.hs[n] = this.hs[i];
       n++;
     }
     this.len = n;
+    if (this.hs !== null) this.hs.length = n;
     return n;
   }
 

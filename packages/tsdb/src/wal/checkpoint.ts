@@ -14,16 +14,20 @@ import {
   RecordReader,
   RecordType,
   decodeExemplarsRecord,
+  decodeHistogramSamplesRecord,
   decodeSamplesRecord,
   decodeSeriesRecord,
   decodeTombstonesRecord,
   encodeExemplarsRecord,
+  encodeHistogramSamplesRecords,
   encodeSamplesRecord,
   encodeSeriesRecord,
   encodeTombstonesRecord,
+  isHistogramRecord,
   newSampleColumns,
   type RefExemplar,
 } from './records.js';
+import type { FloatHistogram } from '@vigil/model';
 import { WAL, checkpointName, listCheckpoints } from './wal.js';
 
 export interface CheckpointStats {
@@ -118,9 +122,25 @@ export function createCheckpoint(walDir: string, from: number, to: number, keep:
                 if (ex.length > 0) out.log([encodeExemplarsRecord(enc, ex)]);
                 break;
               }
-              default:
-                // Types this head does not replay (metadata, histograms) are not carried over.
+              default: {
+                if (!isHistogramRecord(rec[0])) break; // metadata, mmap markers: not replayed, not carried over
+                const integer = rec[0] === RecordType.HistogramSamples || rec[0] === RecordType.CustomBucketsHistogramSamples;
+                const refs: number[] = [];
+                const ts: number[] = [];
+                const hs: FloatHistogram[] = [];
+                let n = 0;
+                decodeHistogramSamplesRecord(r, rec, 0, len, (ref, t, h) => {
+                  n++;
+                  if (t < mint) return;
+                  refs.push(ref);
+                  ts.push(t);
+                  hs.push(h);
+                });
+                droppedSamples += n - hs.length;
+                keptSamples += hs.length;
+                if (hs.length > 0) out.log(encodeHistogramSamplesRecords(refs, ts, hs, () => integer));
                 break;
+              }
             }
           },
           state,

@@ -12,21 +12,25 @@ import {
   RecordReader,
   RecordType,
   decodeExemplarsRecord,
+  decodeHistogramSamplesRecord,
   decodeSeriesRecord,
   decodeTombstonesRecord,
+  isHistogramRecord,
 } from './records.js';
 import { listCheckpoints, repairWal } from './wal.js';
 
 export interface ReplayStats {
   series: number;
+  /** Samples stored, histogram samples included. */
   samples: number;
+  histogramSamples: number;
   /** Samples for series refs no series record announced (e.g. lost to a repaired corruption). */
   unknownRefSamples: number;
   /** Samples not stored: older than the blocks' end, or out of order with no window for them. */
   droppedSamples: number;
   tombstones: number;
   exemplars: number;
-  /** Records of types the head does not keep (metadata, native histograms), by type. */
+  /** Records of types the head does not keep (metadata, mmap markers), by type. */
   skippedRecords: Record<number, number>;
   checkpoint: string | undefined;
   segments: number;
@@ -65,6 +69,7 @@ export function replayWal(head: Head, walDir: string, options: ReplayOptions = {
   const stats: ReplayStats = {
     series: 0,
     samples: 0,
+    histogramSamples: 0,
     unknownRefSamples: 0,
     droppedSamples: 0,
     tombstones: 0,
@@ -154,6 +159,29 @@ export function replayWal(head: Head, walDir: string, options: ReplayOptions = {
         });
         break;
       default:
+        if (isHistogramRecord(rec[0])) {
+          const window = head.outOfOrderTimeWindow;
+          decodeHistogramSamplesRecord(r, rec, 0, len, (ref, t, h) => {
+            const s = head.getByRef(ref) ?? (aliases.size > 0 ? aliases.get(ref) : undefined);
+            if (s === undefined) {
+              stats.unknownRefSamples++;
+              return;
+            }
+            if (t < minValid) {
+              stats.droppedSamples++;
+              return;
+            }
+            if (head.appendHistogramInOrder(s, t, h) || (window > 0 && head.appendOutOfOrderHistogram(s, t, h))) {
+              stats.samples++;
+              stats.histogramSamples++;
+              if (t < minT) minT = t;
+              if (t > maxT) maxT = t;
+            } else {
+              stats.droppedSamples++;
+            }
+          });
+          break;
+        }
         stats.skippedRecords[rec[0]] = (stats.skippedRecords[rec[0]] ?? 0) + 1;
     }
   };
