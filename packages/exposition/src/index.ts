@@ -23,4 +23,4 @@ export {
   type ProtoLabelPair, type ProtoGauge, type ProtoCounter, type ProtoSummary, type ProtoQuantile, type ProtoUntyped,
   type ProtoHistogram, type ProtoBucket, type ProtoBucketSpan, type ProtoExemplar, type ProtoTimestamp,
 } from './protobuf.js';
-export { ProtobufParser, nativeHistogramOf, isNativeHistogram, type ProtobufParserOptions } from './protobuf-parser.js';
+export { ProtobufParser, nativeHistogramOf, isNativeHistogram, schemaForBucketFactor, type ProtobufParserOptions } from './protobuf-parser.js';

@@ -9,7 +9,7 @@
  * The body is decoded at once (`decodeMetricFamilies`); the series key (`series()`) is the label set in
  * text form with NUL separators (`name\0label\0value...`), which no text-format series text can equal.
  */
-import { CounterResetHint, FloatHistogram, Labels, METRIC_NAME, type Span } from '@vigil/model';
+import { CUSTOM_BUCKETS_SCHEMA, CounterResetHint, FloatHistogram, Labels, METRIC_NAME, reduceHistogramResolution, type Span } from '@vigil/model';
 import { EntryType, formatOpenMetricsFloat, seriesHash, type ExpositionParser } from './parser.js';
 import { decodeMetricFamilies } from './protobuf-decode.js';
 import { ProtoMetricType, type ProtoBucketSpan, type ProtoExemplar, type ProtoHistogram, type ProtoMetric, type ProtoMetricFamily } from './protobuf-types.js';
@@ -20,6 +20,32 @@ export interface ProtobufParserOptions {
   readonly ignoreNativeHistograms?: boolean;
   /** Also give the classic series of a native histogram that has classic buckets (`always_scrape_classic_histograms`). */
   readonly parseClassicHistograms?: boolean;
+  /**
+   * At most this many buckets per native histogram (`native_histogram_bucket_limit`; 0: no limit): the
+   * resolution is halved until it fits, else the body is refused with Prometheus's error.
+   */
+  readonly bucketLimit?: number;
+  /** Native histograms of a higher schema are reduced to this one (from `native_histogram_min_bucket_factor`). */
+  readonly maxSchema?: number;
+}
+
+/** The highest schema whose bucket growth factor is at least `factor` (Prometheus's `pickSchema`). */
+export function schemaForBucketFactor(factor: number): number {
+  if (factor <= 1) factor = 1.00271;
+  const floor = Math.floor(-Math.log2(Math.log2(factor)));
+  return Math.max(-4, Math.min(8, floor));
+}
+
+/** Applies `maxSchema` and `bucketLimit` to a scraped native histogram, as Prometheus's scrape appenders do. */
+function limitHistogram(h: FloatHistogram, o: ProtobufParserOptions): void {
+  const exponential = h.schema !== CUSTOM_BUCKETS_SCHEMA;
+  if (o.maxSchema !== undefined && exponential && h.schema > o.maxSchema) reduceHistogramResolution(h, o.maxSchema);
+  const limit = o.bucketLimit ?? 0;
+  if (limit <= 0) return;
+  while (h.positiveBuckets.length + h.negativeBuckets.length > limit) {
+    if (!exponential || h.schema <= -4) throw new Error('histogram bucket limit exceeded');
+    reduceHistogramResolution(h, h.schema - 1);
+  }
 }
 
 interface Entry {
@@ -218,6 +244,7 @@ export class ProtobufParser implements ExpositionParser {
               let exemplar: Exemplar | undefined;
               for (const e of h.exemplars ?? []) if ((exemplar = exemplarOf(e, true)) !== undefined) break;
               if (exemplar === undefined) for (const b of h.bucket ?? []) if ((exemplar = exemplarOf(b.exemplar, true)) !== undefined) break;
+              limitHistogram(histogram, options);
               out.push({ type: EntryType.Histogram, family: fi, flat: s.flat, key: s.key, value: NaN, timestamp: ts, histogram, exemplar });
               if (!classicToo || (h.bucket ?? []).length === 0) break;
             }

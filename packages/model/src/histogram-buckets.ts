@@ -32,29 +32,44 @@ export function isExponentialSchema(schema: number): boolean {
 // ---- boundaries ----
 
 /**
- * Fractions f_k = 2^(k/2^s - 1) in [0.5, 1) for schema s in 0..8, correctly rounded: the upper bound of
- * bucket i is f_(i mod 2^s) * 2^(floor(i / 2^s) + 1). Computed once per schema: Math.pow's estimate is
- * corrected with exact integer arithmetic until it is the double nearest to the true value.
+ * Prometheus's bucket boundary fractions for schema 8: f_k ~ 2^(k/256 - 1) in [0.5, 1). They are not all
+ * the doubles nearest to the exact values: Prometheus's table (which fixes the boundaries every
+ * implementation must reproduce) is up to 4 units in the last place lower. Each value here is the
+ * correctly rounded one (exact integer arithmetic) plus the offset in ulps given by this string
+ * (character code - 52, i.e. '0' is -4 and '5' is +1). Schema s uses every 2^(8-s)-th fraction.
  */
-const fractionTables: (Float64Array | undefined)[] = [];
+const FRACTION_OFFSETS = '4444443444344444443244333333333344344434433344334433453344334433444444333322342344344434444344444443454434224433433344343422333334343322332334333333332323222322443344343322342233223433232233233312332322122212222222111100120133233222231133222312332222012211';
 
-function fractionTable(schema: number): Float64Array {
-  let t = fractionTables[schema];
-  if (t !== undefined) return t;
-  const n = 1 << schema;
-  t = new Float64Array(n);
-  const N = BigInt(n);
-  for (let k = 0; k < n; k++) {
-    // c = M * 2^-53 with M in [2^52, 2^53); c is correct when (2M-1)^N <= 2^(k + 53N) <= (2M+1)^N.
-    let m = BigInt(Math.round(Math.pow(2, k / n - 1) * 2 ** 53));
+let fractions8: Float64Array | null = null;
+
+function schema8Fractions(): Float64Array {
+  if (fractions8 !== null) return fractions8;
+  const t = new Float64Array(256);
+  const N = 256n;
+  for (let k = 0; k < 256; k++) {
+    // c = M * 2^-53 with M in [2^52, 2^53); c is correctly rounded when (2M-1)^N <= 2^(k + 53N) <= (2M+1)^N.
+    let m = BigInt(Math.round(Math.pow(2, k / 256 - 1) * 2 ** 53));
     const target = 1n << (BigInt(k) + 53n * N);
     for (let guard = 0; guard < 8; guard++) {
       if ((2n * m - 1n) ** N > target) m -= 1n;
       else if ((2n * m + 1n) ** N < target) m += 1n;
       else break;
     }
-    t[k] = Number(m) / 2 ** 53;
+    t[k] = Number(m + BigInt(FRACTION_OFFSETS.charCodeAt(k) - 52)) / 2 ** 53;
   }
+  fractions8 = t;
+  return t;
+}
+
+const fractionTables: (Float64Array | undefined)[] = [];
+
+function fractionTable(schema: number): Float64Array {
+  let t = fractionTables[schema];
+  if (t !== undefined) return t;
+  const all = schema8Fractions();
+  const n = 1 << schema;
+  t = new Float64Array(n);
+  for (let k = 0; k < n; k++) t[k] = all[k << (8 - schema)];
   fractionTables[schema] = t;
   return t;
 }

@@ -46,18 +46,20 @@ function neg(h: FloatHistogram): string {
   return l.idx.map((i, k) => `${i}:${l.cnt[k]}`).filter((s) => !s.endsWith(':0')).join(' ');
 }
 
-test('exponential bucket bounds: powers of the base, MAX_VALUE before the overflow bucket, correctly rounded', () => {
+test("exponential bucket bounds: powers of the base as Prometheus's table has them, MAX_VALUE before the overflow bucket", () => {
   const cases: Array<[number, number, number]> = [
     [0, 0, 1],
     [1, 0, 2],
     [-1, 0, 0.5],
-    [1, 1, Math.SQRT2],
+    // Prometheus's values, one unit in the last place below the nearest doubles.
+    [1, 1, 1.414213562373095],
     [2, 1, 2],
-    [-1, 1, Math.SQRT1_2],
+    [-1, 1, 0.7071067811865475],
+    [-1, 3, 0.9170040432046711],
     [1, -1, 4],
     [1, -2, 16],
     [256, 8, 2],
-    [128, 8, Math.SQRT2],
+    [128, 8, 1.414213562373095],
     [1024, 0, Number.MAX_VALUE],
     [1025, 0, Infinity],
     [256, -2, Number.MAX_VALUE],

@@ -142,7 +142,8 @@ export function histPoints(s: StepSeries): number {
 
 /**
  * A growable pair of columns used to decode one series at a time (reused across series), plus a
- * histogram column created at the first histogram sample.
+ * histogram column created at the first histogram sample. `push` stays as lean as without histograms:
+ * float positions after the first histogram are left unset until `finish` fills them with null.
  */
 export class SampleBuffer {
   ts: Float64Array;
@@ -164,8 +165,15 @@ export class SampleBuffer {
     if (this.length === this.ts.length) this.grow();
     this.ts[this.length] = t;
     this.vs[this.length] = v;
-    if (this.hs !== null) this.hs[this.length] = null;
     this.length++;
+  }
+
+  /** Completes the histogram column after a read (null at every float position). */
+  finish(): void {
+    const hs = this.hs;
+    if (hs === null) return;
+    for (let k = 0; k < this.length; k++) if (hs[k] === undefined) hs[k] = null;
+    hs.length = this.length;
   }
 
   /** A histogram sample (copied: the reader owns `h`); a histogram staleness marker becomes a float one. */
@@ -174,7 +182,7 @@ export class SampleBuffer {
       this.push(t, STALE_NAN);
       return;
     }
-    if (this.hs === null) this.hs = new Array<FloatHistogram | null>(this.length).fill(null);
+    if (this.hs === null) this.hs = [];
     if (this.length === this.ts.length) this.grow();
     this.ts[this.length] = t;
     this.vs[this.length] = 0;

@@ -13,7 +13,7 @@ import { evalBinary, evalUnary } from './binop.js';
 import { evalCall } from './functions.js';
 import { QueryLimits } from './limits.js';
 import { extendWindow } from './functions-range.js';
-import { interpolateHistograms } from './histogram-ops.js';
+import { histogramWeight, interpolateHistograms } from './histogram-ops.js';
 import {
   type EvalValue,
   type Grid,
@@ -328,6 +328,8 @@ export class Evaluator {
         }
       }
       if (count === 0) continue;
+      // A histogram weighs as much as Prometheus counts it for the samples limit (its size in 16 bytes).
+      if (hist !== null) for (let i = 0; i < n; i++) if (hist[i] !== null) count += histogramWeight(hist[i]!) - 1;
       this.limits.add(count);
       out.push(hist === null ? { labels: s.labels, values, present, dropName: false } : { labels: s.labels, values, present, hist, dropName: false });
       if (sampleTs) timestamps.push(sampleTs);
@@ -676,6 +678,7 @@ function decode(s: Series, mint: number, maxt: number, buf: SampleBuffer, keepSt
   if (s.readSamples !== undefined) {
     // The storage's batch read: no iterator per series.
     s.readSamples(mint, maxt, buf);
+    buf.finish();
     if (!keepStale) dropStaleMarkers(buf);
     return;
   }
@@ -694,6 +697,7 @@ function decode(s: Series, mint: number, maxt: number, buf: SampleBuffer, keepSt
     if (!keepStale && v !== v && isStaleNaN(v)) continue;
     buf.push(t, v);
   } while (it.next());
+  buf.finish();
 }
 
 /** Removes staleness markers from `buf` in place. */

@@ -119,12 +119,10 @@ async function evalRangeFunction(ev: Evaluator, call: Call, matrixIndex: number)
     }
     ev.limits.release(maxWindow);
     let count = 0;
-    let floats = 0;
-    for (let i = 0; i < n; i++) {
-      count += present[i];
-      if (present[i] === 1 && (hist === null || hist[i] === null)) floats++;
-    }
+    for (let i = 0; i < n; i++) count += present[i];
     if (count === 0) continue;
+    let floats = count;
+    if (hist !== null) for (let i = 0; i < n; i++) if (hist[i] !== null) floats--;
     ev.limits.add(count);
     const dropName = !keepName || src.dropName;
     const labels = !delayed && dropName ? dropMetadata(src.labels) : src.labels;

@@ -8,6 +8,7 @@ export { documentedType } from './parser-check.js';
 export {
   Engine,
   toPrometheusData,
+  type HistogramPoints,
   type EngineOptions,
   type QueryOptions,
   type QueryResult,

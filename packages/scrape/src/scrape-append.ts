@@ -299,6 +299,10 @@ export interface AppendSettings {
   readonly scrapeNativeHistograms?: boolean;
   /** Also ingest the classic parts of histograms that are native too. */
   readonly alwaysScrapeClassicHistograms?: boolean;
+  /** `native_histogram_bucket_limit` (0: none). */
+  readonly nativeHistogramBucketLimit?: number;
+  /** The highest schema stored (from `native_histogram_min_bucket_factor`). */
+  readonly nativeHistogramMaxSchema?: number;
 }
 
 export interface AppendResult {
@@ -437,7 +441,12 @@ function wireFormat(contentType: string): WireFormat {
 /** The parser `createParser` would choose, given the body's bytes when it has them (always, for protobuf). */
 function parserFor(text: string, f: WireFormat, contentType: string, raw: Uint8Array | undefined, s: AppendSettings): ExpositionParser {
   if (f === 'protobuf' && raw !== undefined) {
-    return new ProtobufParser(raw, { ignoreNativeHistograms: s.scrapeNativeHistograms !== true, parseClassicHistograms: s.alwaysScrapeClassicHistograms === true });
+    return new ProtobufParser(raw, {
+      ignoreNativeHistograms: s.scrapeNativeHistograms !== true,
+      parseClassicHistograms: s.alwaysScrapeClassicHistograms === true,
+      bucketLimit: s.nativeHistogramBucketLimit,
+      maxSchema: s.nativeHistogramMaxSchema,
+    });
   }
   const options = raw !== undefined ? { bytes: raw } : undefined;
   if (f === 'text') return new TextParser(text, options);

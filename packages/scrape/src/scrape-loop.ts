@@ -5,6 +5,7 @@
  * never waits on another target: each runs on its own timers and awaits only its own I/O.
  */
 import { STALE_NAN, errorMessage } from '@vigil/model';
+import { schemaForBucketFactor } from '@vigil/exposition';
 import type { Appendable, Appender } from '@vigil/tsdb';
 import type { ScrapeConfig } from './config-types.js';
 import type { Target } from './target.js';
@@ -92,6 +93,8 @@ export class ScrapeLoop {
       labelValueLengthLimit: c.labelValueLengthLimit,
       scrapeNativeHistograms: c.scrapeNativeHistograms,
       alwaysScrapeClassicHistograms: c.alwaysScrapeClassicHistograms,
+      nativeHistogramBucketLimit: c.nativeHistogramBucketLimit,
+      nativeHistogramMaxSchema: schemaForBucketFactor(c.nativeHistogramMinBucketFactor),
     };
   }
 

@@ -186,6 +186,41 @@ test('a malformed or inconsistent protobuf body fails the scrape with a clear er
   }
 });
 
+test('native_histogram_bucket_limit and native_histogram_min_bucket_factor reduce the resolution, or fail the scrape', async () => {
+  const srv = await protobufServer(() =>
+    encodeMetricFamilies([{ name: 'h', type: HISTOGRAM, metric: [{ histogram: { sampleCount: 11, sampleSum: 1, schema: 2, positiveSpan: [{ offset: 1, length: 8 }], positiveDelta: [1, 0, 0, 0, 0, 0, 0, 3] } }] }]),
+  );
+  try {
+    const cases: Array<[string, string, number[] | RegExp]> = [
+      ['no limits', '', [1, 1, 1, 1, 1, 1, 1, 4]],
+      ['bucket limit 4', 'native_histogram_bucket_limit: 4', [2, 2, 2, 5]],
+      ['bucket factor 1.4 (schema 1)', 'native_histogram_min_bucket_factor: 1.4', [2, 2, 2, 5]],
+      ['bucket factor 3 (schema -1: one bucket (1,4])', 'native_histogram_min_bucket_factor: 3', [11]],
+    ];
+    for (const [name, yaml, want] of cases) {
+      const f = loopFor(jobConfig(`scrape_native_histograms: true\n${yaml}`), srv.host);
+      try {
+        assert.equal((await f.loop.scrapeAndReport(T0)).error, undefined, name);
+        assert.deepEqual(f.storage.histograms({ __name__: 'h', job: 'test', instance: srv.host })[0].h.positiveBuckets, want, name);
+      } finally {
+        f.close();
+      }
+    }
+  } finally {
+    await srv.close();
+  }
+  const bad = await protobufServer(() =>
+    encodeMetricFamilies([{ name: 'h', type: HISTOGRAM, metric: [{ histogram: { sampleCount: 3, sampleSum: 1, schema: -4, positiveSpan: [{ offset: 0, length: 1 }, { offset: 3, length: 1 }], positiveDelta: [1, 1] } }] }]),
+  );
+  const f = loopFor(jobConfig('scrape_native_histograms: true\nnative_histogram_bucket_limit: 1'), bad.host);
+  try {
+    assert.equal((await f.loop.scrapeAndReport(T0)).error, 'histogram bucket limit exceeded');
+  } finally {
+    f.close();
+    await bad.close();
+  }
+});
+
 /** A loop scraping into a real head. */
 function headLoop(yaml: string, address: string, head: Head): { loop: ScrapeLoop; close(): void } {
   const cfg = jobConfig(yaml);

@@ -120,7 +120,7 @@ export function headChunkCount(head: Head): number {
     const s = head.getByRef(refs[i]);
     if (s === undefined) continue;
     if (s.closed !== null) n += s.closed.length / CLOSED_STRIDE;
-    if (head.state.num[s.slot] > 0) n++;
+    if (head.state.num[s.slot] > 0 || (s.hist !== null && s.hist.open !== null)) n++;
   }
   return n;
 }

@@ -1,12 +1,29 @@
 /**
  * Query results in the API's JSON: `{"resultType":...,"result":...}` with vectors as
  * `{"metric":{...},"value":[t,"v"]}` and matrices as `{"metric":{...},"values":[[t,"v"],...]}`,
- * written straight into a `JsonWriter` without building objects per sample.
+ * written straight into a `JsonWriter` without building objects per sample. Native histograms come as
+ * `"histogram":[t,{...}]` in vectors and `"histograms":[[t,{...}],...]` in matrices (after the float
+ * `values`, each left out when empty), the histogram as `{"count":"c","sum":"s","buckets":[[rule,
+ * "lower","upper","count"],...]}` with empty buckets left out (rule 0: open left, 1: open right, 2: open
+ * both, 3: closed both), as Prometheus writes them.
  */
 import type { Exemplar } from '@vigil/tsdb';
-import type { Labels } from '@vigil/model';
+import type { FloatHistogram, Labels } from '@vigil/model';
 import type { QueryValue } from '@vigil/promql';
-import { formatApiFloat, formatFloatFixed, formatTimestampSeconds } from '@vigil/model';
+import { allBuckets, formatApiFloat, formatFloatFixed, formatTimestampSeconds } from '@vigil/model';
+
+/** A native histogram as Prometheus's API writes it (`jsonutil.MarshalHistogram`). */
+export function histogramJSON(h: FloatHistogram): string {
+  let s = '{"count":"' + formatApiFloat(h.count) + '","sum":"' + formatApiFloat(h.sum) + '"';
+  let found = false;
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    const rule = b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2;
+    s += (found ? ',[' : ',"buckets":[[') + rule + ',"' + formatApiFloat(b.lower) + '","' + formatApiFloat(b.upper) + '","' + formatApiFloat(b.count) + '"]';
+    found = true;
+  }
+  return s + (found ? ']}' : '}');
+}
 import { JsonWriter, goNumber, goString, labelsJSON } from './json.js';
 
 /** Query statistics as `stats=true` shows them (times in seconds). */
@@ -49,7 +66,8 @@ export function writeQueryData(w: JsonWriter, value: QueryValue, stats?: QuerySt
       for (let i = 0; i < samples.length; i++) {
         const s = samples[i];
         w.write((i === 0 ? '{"metric":' : ',{"metric":') + labelsJSON(s.labels));
-        w.writeAscii(',"value":[' + formatTimestampSeconds(s.t) + ',"' + formatApiFloat(s.v) + '"]}');
+        if (s.h !== undefined) w.writeAscii(',"histogram":[' + formatTimestampSeconds(s.t) + ',' + histogramJSON(s.h) + ']}');
+        else w.writeAscii(',"value":[' + formatTimestampSeconds(s.t) + ',"' + formatApiFloat(s.v) + '"]}');
       }
       w.write(']');
       break;
@@ -75,6 +93,18 @@ export function writeQueryData(w: JsonWriter, value: QueryValue, stats?: QuerySt
           out += ',"values":[';
           for (let k = 0; k < ts.length; k++) {
             out += (k === 0 ? '[' : ',[') + tsText[k] + ',"' + formatApiFloat(vs[k]) + '"]';
+            if (out.length > 16384) {
+              w.writeAscii(out);
+              out = '';
+            }
+          }
+          out += ']';
+        }
+        const hp = s.histograms;
+        if (hp !== undefined && hp.timestamps.length > 0) {
+          out += ',"histograms":[';
+          for (let k = 0; k < hp.timestamps.length; k++) {
+            out += (k === 0 ? '[' : ',[') + formatTimestampSeconds(hp.timestamps[k]) + ',' + histogramJSON(hp.values[k]) + ']';
             if (out.length > 16384) {
               w.writeAscii(out);
               out = '';

@@ -234,3 +234,29 @@ test('dump includes samples still only in the WAL (Prometheus\'s), without touch
   assert.deepEqual(readdirSync(dir), ['wal']);
   assert.deepEqual(readdirSync(join(dir, 'wal')), before);
 });
+
+test('tsdb dump prints native histograms as promtool 3.x does', async () => {
+  const { FloatHistogram, Labels } = await import('@vigil/model');
+  const { Head, writeBlock } = await import('@vigil/tsdb');
+  const tmp = tempDir();
+  try {
+    const head = new Head();
+    const app = head.appender();
+    const t = 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000);
+    const ref = app.appendHistogram(0, Labels.fromObject({ __name__: 'h' }), t, new FloatHistogram({
+      schema: 0, count: 6, sum: 5.5, zeroCount: 1, zeroThreshold: 0.001,
+      positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [1, 2], negativeSpans: [{ offset: 1, length: 1 }], negativeBuckets: [2],
+    }));
+    app.append(ref, Labels.EMPTY, t + 1000, 7);
+    await app.commit();
+    await writeBlock(tmp.path, head.chunkSeriesSource(t, t + 7_199_999), { minTime: t, maxTime: t + 7_200_000 });
+    const r = await vigil('tsdb', 'dump', tmp.path);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stdout), [
+      `{__name__="h"} 7 ${t + 1000}`,
+      `{__name__="h"} {count:6, sum:5.5, [-2,-1):2, [-0.001,0.001]:1, (0.5,1]:1, (1,2]:2} ${t}`,
+    ]);
+  } finally {
+    tmp.cleanup();
+  }
+});

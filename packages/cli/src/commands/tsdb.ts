@@ -3,7 +3,7 @@
  * `promtool tsdb list|analyze|dump` prints, so the two can be compared line for line. A block that cannot
  * be read is reported on stderr and skipped; the others are still shown (exit code 1 tells scripts).
  */
-import { errorMessage, formatFloat } from '@vigil/model';
+import { errorMessage, formatFloat, histogramString } from '@vigil/model';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,7 +162,8 @@ export const tsdbDumpCommand: Command = {
       for (const s of q.select(matchers)) {
         const ls = s.labels.toString();
         const it = s.iterator();
-        while (it.next()) await out.write(`${ls} ${formatFloat(it.v)} ${it.t}\n`);
+        // Native histograms as promtool 3.x prints them (`{count:3, sum:5, (0.5,1]:2}`).
+        while (it.next()) await out.write(`${ls} ${it.h !== null ? histogramString(it.h) : formatFloat(it.v)} ${it.t}\n`);
       }
       await out.flush();
     } finally {

@@ -138,12 +138,6 @@ export function spansOf(idx: readonly number[]): Span[] {
   return spans;
 }
 
-export function spansEqual(a: readonly Span[], b: readonly Span[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].offset !== b[i].offset || a[i].length !== b[i].length) return false;
-  return true;
-}
-
 /**
  * How a sample with buckets `bSpans`/`bCounts` relates to the chunk's last sample (`aSpans`/`aCounts`),
  * for a counter histogram: null when a bucket count went down or a populated bucket disappeared (a

@@ -7,7 +7,7 @@ import { Labels, type FloatHistogram, type Matcher } from '@vigil/model';
 import { ENCODING_XOR } from '../chunk-types.js';
 import { HistogramIterator } from '../chunkenc/histogram.js';
 import { XorIterator } from '../chunkenc/xor.js';
-import type { Querier, SampleIterator, SampleSink, SelectHints, Series } from '../storage.js';
+import type { Querier, SampleIterator, SelectHints, Series } from '../storage.js';
 import type { Head } from './head.js';
 import { compareStrings } from './postings.js';
 import { CLOSED_STRIDE, closedEncoding, type MemSeries } from './series.js';
