@@ -38,6 +38,5 @@ export {
   detectHistogramReset,
   spansMatch,
   histogramsEqual,
-  fractionBelow,
-  trimHistogramBuckets,
 } from './histogram-math.js';
+export { fractionBelow, trimHistogramBuckets } from './histogram-trim.js';

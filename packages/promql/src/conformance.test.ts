@@ -1,8 +1,8 @@
 /**
  * Prometheus's own PromQL acceptance scripts, run as they are:
- * - `../shared/conformance/promql/*.test` (Prometheus main, 3.x semantics): every eval must pass, except
- *   evals of native histograms and of experimental features the engine does not implement, which are
- *   skipped with their reason (testscript-skip.ts). Instant evals are also checked in range mode and
+ * - `../shared/conformance/promql/*.test` (Prometheus main, 3.x semantics), native histograms included:
+ *   every eval must pass, except evals of experimental features the engine does not implement (start
+ *   timestamps), which are skipped with their reason (testscript-skip.ts). Instant evals are also checked in range mode and
  *   with every selector pinned by `@` at five other evaluation times, as the reference harness does. The
  *   scripts assume delayed `__name__` removal; they run again with the default immediate removal, where
  *   only evals that depend on the delayed removal may differ.

@@ -35,8 +35,6 @@ export interface SkipContext {
   readonly cmd: EvalCommand;
   /** The parsed query, or null when it does not parse. */
   readonly expr: Expr | null;
-  /** Label sets of the series that hold native histogram samples since the last `clear`. */
-  readonly histogramSeries: readonly Labels[];
   /** True when start-timestamp (`@st`) data was loaded since the last `clear`. */
   readonly startTimestampsLoaded: boolean;
 }
@@ -63,18 +61,15 @@ export interface RunOptions {
 
 export async function runScript(script: TestScript, opts: RunOptions): Promise<EvalOutcome[]> {
   let storage = opts.newStorage();
-  let histogramSeries: Labels[] = [];
   let stLoaded = false;
   const outcomes: EvalOutcome[] = [];
   for (const cmd of script.commands) {
     if (cmd.kind === 'clear') {
       storage = opts.newStorage();
-      histogramSeries = [];
       stLoaded = false;
       continue;
     }
     if (cmd.kind === 'load') {
-      noteHistograms(cmd, histogramSeries);
       if (cmd.hasStartTimestamps) stLoaded = true;
       await load(storage, cmd);
       continue;
@@ -86,7 +81,7 @@ export async function runScript(script: TestScript, opts: RunOptions): Promise<E
       expr = null;
     }
     const base = { file: script.file, line: cmd.line, expr: cmd.expr };
-    const reason = opts.skip?.({ file: script.file, cmd, expr, histogramSeries, startTimestampsLoaded: stLoaded }) ?? null;
+    const reason = opts.skip?.({ file: script.file, cmd, expr, startTimestampsLoaded: stLoaded }) ?? null;
     if (reason !== null) {
       outcomes.push({ ...base, status: 'skip', reason });
       continue;
@@ -95,17 +90,6 @@ export async function runScript(script: TestScript, opts: RunOptions): Promise<E
     outcomes.push(failure === null ? { ...base, status: 'pass' } : { ...base, status: 'fail', reason: failure });
   }
   return outcomes;
-}
-
-/** Records the series that hold histograms: those with `{{...}}` values, and the NHCB series `load_with_nhcb` creates. */
-function noteHistograms(cmd: LoadCommand, out: Labels[]): void {
-  for (const s of cmd.series) {
-    if (s.values.kinds.includes(SEQ_HISTOGRAM)) out.push(s.labels);
-    if (cmd.withNHCB) {
-      const m = /^(.*)_(bucket|count|sum)$/.exec(s.labels.metricName());
-      if (m) out.push(s.labels.builder().set('__name__', m[1]).del('le').labels());
-    }
-  }
 }
 
 /**
