@@ -2,9 +2,9 @@
 // suite (file name without .bench.js) or package matches an argument. Each prints lines of the form
 // `suite/case: vigil=<v> <peer>=<v> ratio=<r> goal=<g> <unit>`.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, dirname, basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { distFiles } from './dist-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -13,18 +13,7 @@ if (process.env.VIGIL_SKIP_BUILD !== '1') {
   const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
-const files = [];
-const walk = (dir) => {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith('.bench.js')) files.push(p);
-  }
-};
-for (const pkg of readdirSync(join(root, 'packages')).sort()) {
-  const dist = join(root, 'packages', pkg, 'dist');
-  if (existsSync(dist)) walk(dist);
-}
+const files = distFiles(root, '.bench.js');
 const suiteOf = (f) => basename(f, '.bench.js');
 const pkgOf = (f) => relative(join(root, 'packages'), f).split('/')[0];
 const selected = files.filter((f) => wanted.length === 0 || wanted.includes(suiteOf(f)) || wanted.includes(pkgOf(f)));

@@ -60,7 +60,9 @@ export default async function* reporter(source) {
     yield `${mark} ${rel(file)}: ${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''} (${(s.ms / 1000).toFixed(1)}s)\n`;
   }
   if (failures.length > 0) {
-    yield `\nFailed tests:\n${failures.map((f) => `  ${rel(f.file)} › ${f.name}`).join('\n')}\n`;
+    // Repeated at the end with the error's first lines, because CI logs are often cut to their tail.
+    const brief = (t) => indent(t.split('\n').filter((l) => !/^\s+at /.test(l)).slice(0, 12).join('\n'));
+    yield `\nFailed tests:\n${failures.map((f) => `  ${rel(f.file)} › ${f.name}\n${brief(f.text)}`).join('\n')}\n`;
   }
   const summary = `${passed} passed, ${failed} failed, ${skipped} skipped`;
   try {

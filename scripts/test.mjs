@@ -2,9 +2,9 @@
 // builds, then runs every test file (`packages/*/dist/**/*.test.js`) with Node's test runner.
 // `npm test -- <filter>...` runs only the files whose path contains one of the filters.
 import { spawnSync, spawn } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { distFiles } from './dist-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -24,18 +24,7 @@ const b = onlyPackages
   : spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 if (b.status !== 0) process.exit(b.status ?? 1);
 
-const files = [];
-const walk = (dir) => {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith('.test.js')) files.push(p);
-  }
-};
-for (const pkg of readdirSync(join(root, 'packages')).sort()) {
-  const dist = join(root, 'packages', pkg, 'dist');
-  if (existsSync(dist)) walk(dist);
-}
+const files = distFiles(root, '.test.js');
 const selected = files
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))

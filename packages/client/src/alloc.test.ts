@@ -6,40 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Session } from 'node:inspector/promises';
+import { sampledAllocations } from '@vigil/testkit';
 import { Counter, Gauge, Histogram, Registry, Summary } from './index.js';
-
-interface ProfileNode {
-  callFrame: { functionName: string; url: string };
-  selfSize: number;
-  children: ProfileNode[];
-}
-
-async function allocations(fn: () => void): Promise<{ bytes: number; where: string[] }> {
-  const session = new Session();
-  session.connect();
-  try {
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
-    fn();
-    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
-    let bytes = 0;
-    const where: string[] = [];
-    const walk = (node: ProfileNode) => {
-      const url = node.callFrame.url;
-      // Everything allocated while `fn` runs counts: the loops below allocate nothing themselves, and
-      // allocations of the client inlined into them are attributed to them.
-      if (node.selfSize > 0) {
-        bytes += node.selfSize;
-        where.push(`${node.callFrame.functionName} ${url.split('/').pop()} ${node.selfSize}`);
-      }
-      for (const c of node.children) walk(c);
-    };
-    walk(profile.head);
-    return { bytes, where };
-  } finally {
-    session.disconnect();
-  }
-}
 
 const N = 100_000;
 
@@ -81,7 +49,7 @@ test('inc, set and observe allocate nothing per call', async (t) => {
   for (const [name, op] of cases) {
     await t.test(name, async (st) => {
       for (let w = 0; w < 3; w++) for (let i = 0; i < N; i++) op(i); // warm up until optimised
-      const { bytes, where } = await allocations(() => {
+      const { bytes, where } = await sampledAllocations(() => {
         for (let i = 0; i < N; i++) op(i);
       });
       const perCall = bytes / N;
@@ -94,7 +62,7 @@ test('inc, set and observe allocate nothing per call', async (t) => {
   // The control: the measurement does see the client's allocations (a timer is a closure and a bigint).
   await t.test('control: startTimer() allocates and is seen', async () => {
     const timers = new Array<unknown>(N);
-    const { bytes } = await allocations(() => {
+    const { bytes } = await sampledAllocations(() => {
       for (let i = 0; i < N; i++) timers[i] = gauge.startTimer();
     });
     assert.ok(bytes / N >= 16, `${(bytes / N).toFixed(2)} bytes per startTimer()`);

@@ -7,7 +7,7 @@
 import * as http from 'node:http';
 import { createGzip } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { negotiate, type ExpositionFormat } from '@vigil/exposition';
+import { acceptsGzip, negotiate, type ExpositionFormat } from '@vigil/exposition';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, globalRegistry, type Registry, type RegistryContentType } from './registry.js';
 
 export interface MetricsServerOptions {
@@ -35,16 +35,6 @@ const CONTENT_TYPES: Record<ExpositionFormat, string> = {
   openmetrics: OPENMETRICS_CONTENT_TYPE,
 };
 
-function acceptsGzip(header: string | undefined): boolean {
-  if (!header) return false;
-  for (const part of header.split(',')) {
-    const [coding, ...params] = part.trim().split(';');
-    if (coding.trim().toLowerCase() !== 'gzip') continue;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  }
-  return false;
-}
 
 async function serveMetrics(registry: Registry<RegistryContentType>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const accept = req.headers.accept;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Labels } from '@vigil/model';
 import { writeFamilies, type MetricFamily } from '@vigil/exposition';
 import { freePort, requireProgram, startProcess, tempDir, waitForHttp, type RunningProcess } from '@vigil/testkit';
-import { Counter, Gauge, Histogram, Pushgateway, Registry } from './index.js';
+import { Counter, Gauge, Pushgateway, Registry } from './index.js';
 
 let gateway: RunningProcess;
 let base = '';

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Session } from 'node:inspector/promises';
+import { packageCode, sampledAllocations } from '@vigil/testkit';
 import { EntryType } from './parser.js';
 import { OpenMetricsParser } from './om-parser.js';
 import { TextParser } from './text-parser.js';
@@ -38,37 +38,6 @@ function consume(p: TextParser | OpenMetricsParser): number {
   return sum === fam ? -1 : n;
 }
 
-interface ProfileNode {
-  callFrame: { functionName: string; url: string };
-  selfSize: number;
-  children: ProfileNode[];
-}
-
-/** Bytes (sampled) allocated by this package's non-test code while `fn` runs. */
-async function packageAllocations(fn: () => void): Promise<{ bytes: number; where: string[] }> {
-  const session = new Session();
-  session.connect();
-  try {
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
-    fn();
-    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
-    let bytes = 0;
-    const where: string[] = [];
-    const walk = (node: ProfileNode) => {
-      const url = node.callFrame.url;
-      if (node.selfSize > 0 && url.includes('/exposition/dist/') && !url.endsWith('.test.js')) {
-        bytes += node.selfSize;
-        where.push(`${node.callFrame.functionName} ${url.split('/').pop()} ${node.selfSize}`);
-      }
-      for (const c of node.children) walk(c);
-    };
-    walk(profile.head);
-    return { bytes, where };
-  } finally {
-    session.disconnect();
-  }
-}
-
 test('parsers allocate nothing per sample', async (t) => {
   const text = exposition(false);
   const om = exposition(true);
@@ -81,9 +50,9 @@ test('parsers allocate nothing per sample', async (t) => {
     await t.test(name, async (st) => {
       for (let i = 0; i < 15; i++) assert.equal(consume(make()), SERIES); // warm up: optimised code keeps numbers unboxed
       const runs = 3;
-      const { bytes, where } = await packageAllocations(() => {
+      const { bytes, where } = await sampledAllocations(() => {
         for (let i = 0; i < runs; i++) consume(make());
-      });
+      }, packageCode('exposition'));
       const perSample = bytes / (runs * SERIES);
       st.diagnostic(`${perSample.toFixed(3)} bytes per sample`);
       // A parser instance costs a few hundred bytes; one object per sample would be 16 bytes or more.

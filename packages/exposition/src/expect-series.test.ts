@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EntryType, seriesHash, type ExpositionParser } from './parser.js';
+import { EntryType, type ExpositionParser } from './parser.js';
+import { seriesHash } from './parser-syntax.js';
 import { TextParser } from './text-parser.js';
 import { OpenMetricsParser } from './om-parser.js';
 

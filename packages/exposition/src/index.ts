@@ -3,7 +3,8 @@ export {
   writeFamilies, ExpositionWriter, formatTextValue, formatOpenMetricsValue, formatValue, formatName, formatLabelPair,
   formatSeries, textTypeName, type ExpositionFormat,
 } from './writer.js';
-export { EntryType, seriesHash, type ExpositionParser } from './parser.js';
+export { EntryType, type ExpositionParser } from './parser.js';
+export { seriesHash } from './parser-syntax.js';
 export { ParseError } from './parse-error.js';
 export { TextParser, type TextParserOptions } from './text-parser.js';
 export { OpenMetricsParser, type OpenMetricsParserOptions } from './om-parser.js';
@@ -12,7 +13,7 @@ export {
   createParser, formatForContentType, mediaTypeOf, type CreateParserOptions, type ContentTypeFormat, type WireFormat,
 } from './content-type.js';
 export {
-  negotiate, parseAccept, scrapeAcceptHeader, SCRAPE_ACCEPT_HEADER, TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE,
+  negotiate, parseAccept, acceptsGzip, scrapeAcceptHeader, SCRAPE_ACCEPT_HEADER, TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE,
   OPENMETRICS_0_0_1_CONTENT_TYPE, SCRAPE_PROTOCOL_HEADERS, DEFAULT_SCRAPE_PROTOCOLS, type ScrapeProtocol,
   type NameEscapingScheme, type AcceptClause,
 } from './negotiate.js';

@@ -132,3 +132,15 @@ export function negotiate(accept: string | undefined): { format: ExpositionForma
   }
   return { format: 'text', contentType: TEXT_CONTENT_TYPE };
 }
+
+/** Whether an `Accept-Encoding` header accepts gzip (named, without `q=0`), as exposers decide whether to compress. */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  for (const part of header.split(',')) {
+    const [coding, ...params] = part.trim().split(';');
+    if (coding.trim().toLowerCase() !== 'gzip') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}

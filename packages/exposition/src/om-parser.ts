@@ -18,12 +18,13 @@
  * Real exposers do break some of these rules (client_golang writes a `_sum` next to negative buckets),
  * which is why the scrape path uses the default level, as Prometheus does.
  */
+import { BaseParser, EntryType } from './parser.js';
 import {
-  BaseParser, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_SPACE, EntryType, LABEL_STRIDE, NAME_ESCAPED, NAME_QUOTED, VALUE_ESCAPED,
+  CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_SPACE, LABEL_STRIDE, NAME_ESCAPED, NAME_QUOTED, VALUE_ESCAPED,
   S_BUCKET, S_COUNT, S_CREATED, S_GCOUNT, S_GSUM, S_INFO, S_NONE, S_SUM, S_TOTAL, SUFFIXES,
   T_COUNTER, T_GAUGE, T_GAUGEHISTOGRAM, T_HISTOGRAM, T_INFO, T_STATESET, T_SUMMARY, T_UNKNOWN, TYPE_NAMES,
   isMetricNameChar, isMetricNameStart, unescapeQuoted,
-} from './parser.js';
+} from './parser-syntax.js';
 import { formatFloat } from '@vigil/model';
 import { scanFloat, scanned } from './number.js';
 import { ParseError } from './parse-error.js';
@@ -74,11 +75,6 @@ export class OpenMetricsParser extends BaseParser {
     if (c === CH_LF) this.fail(p, 'blank line (OpenMetrics allows no empty lines)');
     if (c === CH_HASH) return this.parseMetadata(p);
     return this.parseSample(p);
-  }
-
-  private lineEnd(p: number): number {
-    const i = this.text.indexOf('\n', p);
-    return i < 0 ? this.end : i;
   }
 
   private parseMetadata(p: number): number {

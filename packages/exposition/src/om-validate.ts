@@ -12,7 +12,7 @@ import { formatFloat } from '@vigil/model';
 import {
   S_BUCKET, S_COUNT, S_GCOUNT, S_GSUM, S_SUM, T_COUNTER, T_GAUGEHISTOGRAM, T_HISTOGRAM, T_INFO, T_STATESET,
   T_SUMMARY, TYPE_NAMES,
-} from './parser.js';
+} from './parser-syntax.js';
 
 export type Fail = (line: number, reason: string) => never;
 

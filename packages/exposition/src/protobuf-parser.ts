@@ -9,8 +9,9 @@
  * The body is decoded at once (`decodeMetricFamilies`); the series key (`series()`) is the label set in
  * text form with NUL separators (`name\0label\0value...`), which no text-format series text can equal.
  */
-import { CUSTOM_BUCKETS_SCHEMA, CounterResetHint, FloatHistogram, Labels, METRIC_NAME, reduceHistogramResolution, type Span } from '@vigil/model';
-import { EntryType, formatOpenMetricsFloat, seriesHash, type ExpositionParser } from './parser.js';
+import { CUSTOM_BUCKETS_SCHEMA, CounterResetHint, FloatHistogram, Labels, METRIC_NAME, reduceHistogramResolution, formatOpenMetricsFloat, spansOfIndices, type Span } from '@vigil/model';
+import { EntryType, type ExpositionParser } from './parser.js';
+import { seriesHash } from './parser-syntax.js';
 import { decodeMetricFamilies } from './protobuf-decode.js';
 import { ProtoMetricType, type ProtoBucketSpan, type ProtoExemplar, type ProtoHistogram, type ProtoMetric, type ProtoMetricFamily } from './protobuf-types.js';
 import type { Exemplar, MetricType } from './types.js';
@@ -74,21 +75,6 @@ export function isNativeHistogram(h: ProtoHistogram): boolean {
   return (h.positiveSpan?.length ?? 0) > 0 || (h.negativeSpan?.length ?? 0) > 0 || (h.zeroThreshold ?? 0) > 0 || (h.zeroCount ?? 0) > 0 || (h.zeroCountFloat ?? 0) > 0;
 }
 
-function spansOf(idx: readonly number[]): Span[] {
-  const spans: Span[] = [];
-  let next = 0;
-  for (let i = 0; i < idx.length; i++) {
-    if (spans.length > 0 && idx[i] === next) {
-      const last = spans[spans.length - 1];
-      spans[spans.length - 1] = { offset: last.offset, length: last.length + 1 };
-    } else {
-      spans.push({ offset: spans.length === 0 ? idx[i] : idx[i] - next, length: 1 });
-    }
-    next = idx[i] + 1;
-  }
-  return spans;
-}
-
 /** The buckets of one side, empty ones dropped (Prometheus's `Compact(0)`); `counts` absolute. */
 function compactSide(side: string, spans: readonly ProtoBucketSpan[], counts: readonly number[]): { spans: Span[]; buckets: number[] } {
   const idx: number[] = [];
@@ -108,7 +94,7 @@ function compactSide(side: string, spans: readonly ProtoBucketSpan[], counts: re
       buckets.push(counts[k]);
     }
   }
-  return { spans: spansOf(idx), buckets };
+  return { spans: spansOfIndices(idx), buckets };
 }
 
 function cumulative(deltas: readonly number[]): number[] {

@@ -9,11 +9,12 @@
  * Escapes: `\\`, `\"` and `\n` in label values, `\\` and `\n` in HELP; any other backslash sequence stays as
  * written (Prometheus keeps it; the `strict` option rejects it, as client_golang's `expfmt` does).
  */
+import { BaseParser, EntryType } from './parser.js';
 import {
-  BaseParser, CH_BACKSLASH, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB, EntryType, NAME_ESCAPED, NAME_QUOTED,
+  CH_BACKSLASH, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB, NAME_ESCAPED, NAME_QUOTED,
   S_BUCKET, S_COUNT, S_NONE, S_SUM, T_COUNTER, T_GAUGE, T_HISTOGRAM, T_SUMMARY, T_UNKNOWN, isMetricNameChar,
   isMetricNameStart,
-} from './parser.js';
+} from './parser-syntax.js';
 import { scanFloat, scanInt, scanned } from './number.js';
 
 export interface TextParserOptions {
@@ -59,11 +60,6 @@ export class TextParser extends BaseParser {
       if (c === CH_HASH) return this.parseComment(p);
       return this.parseSample(p);
     }
-  }
-
-  private lineEnd(p: number): number {
-    const i = this.text.indexOf('\n', p);
-    return i < 0 ? this.end : i;
   }
 
   private parseComment(p: number): number {

@@ -12,7 +12,7 @@
  * path renders its series prefixes once and calls it per sample), and `writeFamilies` writes whole
  * `MetricFamily` values (pushgateway, node-exporter, federation).
  */
-import { escapeHelp, escapeLabelValue, formatFloat, isValidLabelName, isValidMetricName } from '@vigil/model';
+import { escapeHelp, escapeLabelValue, formatFloat, formatOpenMetricsFloat, isValidLabelName, isValidMetricName } from '@vigil/model';
 import type { Exemplar, MetricFamily, MetricType, Sample } from './types.js';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -34,14 +34,7 @@ export function formatOpenMetricsValue(v: number): string {
     const s = String(v);
     return Number.isInteger(v) ? s + '.0' : s;
   }
-  const s = formatFloat(v);
-  // NaN and ±Inf stay as they are; anything else without '.' or 'e' gets '.0'.
-  if (s === 'NaN' || s === '+Inf' || s === '-Inf') return s;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x2e || c === 0x65) return s;
-  }
-  return s + '.0';
+  return formatOpenMetricsFloat(v);
 }
 
 /** A float in the given format. */

@@ -48,6 +48,17 @@ export function formatFloat(v: number): string {
   return (d.negative ? '-' : '') + fixed(d);
 }
 
+/** `formatFloat` with `.0` added to integers, as Prometheus 3.x normalises `le` and `quantile` label values (`1.0`, `0.5`, `+Inf`). */
+export function formatOpenMetricsFloat(v: number): string {
+  const s = formatFloat(v);
+  if (s === 'NaN' || s === '+Inf' || s === '-Inf') return s;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e || c === 0x65) return s;
+  }
+  return s + '.0';
+}
+
 /** Go's `strconv.FormatFloat(v, 'f', -1, 64)` with `+Inf`, `-Inf`, `NaN`: the HTTP API's sample values. */
 export function formatFloatFixed(v: number): string {
   const s = special(v);

@@ -6,6 +6,7 @@
  * mirrored. Custom buckets (schema -53): bucket i covers (customValues[i-1], customValues[i]], bucket 0
  * starts at -Inf and bucket customValues.length ends at +Inf.
  */
+import { formatFloat } from './format.js';
 import { CUSTOM_BUCKETS_SCHEMA, type FloatHistogram, type Span } from './histogram.js';
 
 /** One bucket with its boundaries, as the bucket iterators return it. */
@@ -125,10 +126,9 @@ export function bucketList(spans: readonly Span[], buckets: readonly number[]): 
   return { idx, cnt };
 }
 
-/** Spans and buckets for (index, count) pairs in ascending index order (every pair kept). */
-export function spansOf(idx: readonly number[], cnt: readonly number[]): { spans: Span[]; buckets: number[] } {
+/** Spans covering exactly the bucket indices `idx`, in ascending order. */
+export function spansOfIndices(idx: readonly number[]): Span[] {
   const spans: Span[] = [];
-  const buckets: number[] = [];
   let last = 0;
   let len = 0;
   let offset = 0;
@@ -142,10 +142,16 @@ export function spansOf(idx: readonly number[], cnt: readonly number[]): { spans
       len = 1;
     }
     last = i;
-    buckets.push(cnt[k]);
   }
   if (len > 0) spans.push({ offset, length: len });
-  return { spans, buckets };
+  return spans;
+}
+
+/** Spans and buckets for (index, count) pairs in ascending index order (every pair kept). */
+export function spansOf(idx: readonly number[], cnt: readonly number[]): { spans: Span[]; buckets: number[] } {
+  const buckets: number[] = [];
+  for (let k = 0; k < idx.length; k++) buckets.push(cnt[k]);
+  return { spans: spansOfIndices(idx), buckets };
 }
 
 // ---- iteration ----
@@ -213,26 +219,13 @@ export function allBucketsReverse(h: FloatHistogram): HistogramBucket[] {
   return allBuckets(h).reverse();
 }
 
-/** Go's `%g` of a float64: the shortest digits, in exponent form when the exponent is < -4 or >= 6. */
-export function formatGoG(v: number): string {
-  if (v !== v) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const [m, e] = v.toExponential().split('e');
-  const exp = Number(e);
-  if (exp < -4 || exp >= 6) return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  // In this range JavaScript prints the same shortest digits without an exponent.
-  return String(v);
-}
-
 function bucketString(b: HistogramBucket): string {
-  return `${b.lowerInclusive ? '[' : '('}${formatGoG(b.lower)},${formatGoG(b.upper)}${b.upperInclusive ? ']' : ')'}:${formatGoG(b.count)}`;
+  return `${b.lowerInclusive ? '[' : '('}${formatFloat(b.lower)},${formatFloat(b.upper)}${b.upperInclusive ? ']' : ')'}:${formatFloat(b.count)}`;
 }
 
 /** The text form Prometheus prints (`FloatHistogram.String`): `{count:3, sum:5, [-4,-2):1, (0.5,1]:2}`. */
 export function histogramString(h: FloatHistogram): string {
-  let s = `{count:${formatGoG(h.count)}, sum:${formatGoG(h.sum)}`;
+  let s = `{count:${formatFloat(h.count)}, sum:${formatFloat(h.sum)}`;
   const neg = negativeBuckets(h).filter((b) => b.count !== 0);
   for (let k = neg.length - 1; k >= 0; k--) s += ', ' + bucketString(neg[k]);
   if (h.zeroCount !== 0) s += ', ' + bucketString(zeroBucket(h));

@@ -11,7 +11,7 @@ import {
   detectHistogramReset,
   divHistogram,
   exponentialBound,
-  formatGoG,
+  formatFloat,
   histogramString,
   histogramsEqual,
   kahanAddHistogram,
@@ -252,7 +252,8 @@ test('bucket iteration and the text form', () => {
   const custom = hist({ schema: -53, customValues: [5, 10], count: 2, sum: 1, buckets: [1, 0, 1] });
   assert.equal(histogramString(custom), '{count:2, sum:1, [-Inf,5]:1, (10,+Inf]:1}');
   const cases: Array<[number, string]> = [[1e6, '1e+06'], [123456, '123456'], [0.0001, '0.0001'], [0.00001, '1e-05'], [-2.5, '-2.5'], [NaN, 'NaN']];
-  for (const [v, want] of cases) assert.equal(formatGoG(v), want);
+  // Go's `%g` in the text form is `formatFloat`.
+  for (const [v, want] of cases) assert.equal(formatFloat(v), want);
 });
 
 test('trim operators remove observations beyond a value', () => {

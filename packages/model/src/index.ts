@@ -1,10 +1,12 @@
-export { Labels, LabelsBuilder, METRIC_NAME, hashStrings, quoteGoString, isValidLabelName, isValidMetricName } from './labels.js';
+export { Labels, LabelsBuilder, METRIC_NAME, hashStrings, isValidLabelName, isValidMetricName } from './labels.js';
+export { quoteGoString, escapeGoRune } from './go-quote.js';
 export { VigilError, isVigilError, errorMessage, type ErrorCode } from './errors.js';
 export { parseDuration, tryParseDuration, formatDuration } from './duration.js';
-export { formatFloat, formatFloatFixed, formatApiFloat, formatTimestampSeconds, escapeLabelValue, escapeHelp } from './format.js';
+export { formatFloat, formatOpenMetricsFloat, formatFloatFixed, formatApiFloat, formatTimestampSeconds, escapeLabelValue, escapeHelp } from './format.js';
 export { Matcher, type MatchType } from './matcher.js';
 export { translateRegex, compileAnchoredRegex, regexPredicate, type TranslatedRegex } from './regex.js';
-export { STALE_NAN, isStaleNaN } from './stale.js';
+export { expandRegexTemplate } from './regex-expand.js';
+export { STALE_NAN, isStaleNaN, sameFloatBits } from './stale.js';
 export { FloatHistogram, CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type Span } from './histogram.js';
 export {
   type HistogramBucket,
@@ -14,13 +16,13 @@ export {
   bucketBound,
   bucketList,
   spansOf,
+  spansOfIndices,
   positiveBuckets,
   negativeBuckets,
   zeroBucket,
   allBuckets,
   allBucketsReverse,
   histogramString,
-  formatGoG,
 } from './histogram-buckets.js';
 export {
   type HistogramOpResult,

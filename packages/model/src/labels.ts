@@ -5,6 +5,7 @@
  * unique, and no empty values (Prometheus treats an empty value as an absent label). The pairs live in
  * one flat array `[name0, value0, name1, value1, ...]` so a set costs two objects, not one per label.
  */
+import { quoteGoString } from './go-quote.js';
 
 export const METRIC_NAME = '__name__';
 
@@ -255,25 +256,6 @@ export function hashStrings(strings: readonly string[], from: number, to: number
   b = Math.imul(b, 0x85ebca6b);
   b ^= b >>> 13;
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
-}
-
-/** Quotes like Go's `strconv.Quote` for the characters that occur in practice. */
-export function quoteGoString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    switch (c) {
-      case 0x22: out += '\\"'; break;
-      case 0x5c: out += '\\\\'; break;
-      case 0x0a: out += '\\n'; break;
-      case 0x0d: out += '\\r'; break;
-      case 0x09: out += '\\t'; break;
-      default:
-        if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-        else out += s[i];
-    }
-  }
-  return out + '"';
 }
 
 const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;

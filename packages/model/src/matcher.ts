@@ -1,5 +1,5 @@
 /** Label matchers (`=`, `!=`, `=~`, `!~`): how PromQL, the series API, deletion and federation select series. */
-import { quoteGoString } from './labels.js';
+import { quoteGoString } from './go-quote.js';
 import { regexPredicate } from './regex.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';

@@ -19,3 +19,13 @@ export function isStaleNaN(v: number): boolean {
   f64[0] = v;
   return u32[0] === 0x00000002 && u32[1] === 0x7ff00000;
 }
+
+const pair = new Float64Array(2);
+const pairWords = new Uint32Array(pair.buffer);
+
+/** Whether two floats have the same bits: a NaN equals itself, the staleness marker only itself, -0 is not 0. */
+export function sameFloatBits(a: number, b: number): boolean {
+  pair[0] = a;
+  pair[1] = b;
+  return pairWords[0] === pairWords[2] && pairWords[1] === pairWords[3];
+}

@@ -7,7 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { MetricFamily } from '@vigil/exposition';
-import { eventually, freePort, requireProgram, runProgram, startProcess, tempDir, waitForHttp, type RunningProcess } from '@vigil/testkit';
+import {
+  eventually, freePort, requireProgram, runProgram, startPrometheus, startProcess, tempDir, waitForHttp, type PrometheusPeer,
+  type RunningProcess,
+} from '@vigil/testkit';
 import { NodeExporter, type NodeExporterInit } from './exporter.js';
 import { startNodeExporterServer, type RunningServer } from './server.js';
 import { parseText, seriesKey, seriesValues, TESTDATA, valueOf } from './test-helpers.js';
@@ -240,30 +243,18 @@ test('live machine: same metric names, label names, types and help; stable value
 });
 
 test("Debian's prometheus scrapes Vigil's exporter: target up, series stored", async () => {
-  const prometheus = requireProgram('prometheus');
   const dir = tempDir('vigil-ne-prom-');
   let ours: Awaited<ReturnType<typeof startOurs>> | undefined;
-  let proc: RunningProcess | undefined;
+  let prom: PrometheusPeer | undefined;
   try {
     ours = await startOurs({ mountPointsExclude: DEBIAN_MOUNT_EXCLUDE });
     const target = `127.0.0.1:${ours.server.addresses[0].port}`;
-    writeFileSync(
-      join(dir.path, 'prometheus.yml'),
+    prom = await startPrometheus(
+      dir.path,
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: vigil-node\n    static_configs:\n      - targets: ['${target}']\n`,
     );
-    const port = await freePort();
-    proc = startProcess(prometheus, [
-      `--config.file=${join(dir.path, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir.path, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ]);
-    const api = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${api}/-/ready`, 30000, proc);
-    const query = async (q: string) => {
-      const r = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
-      const body = (await r.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
-      return body.data.result;
-    };
+    const api = prom.url;
+    const query = prom.query;
     const up = await eventually(async () => {
       const r = await query('up{job="vigil-node"}');
       return r.length === 1 && r[0].value[1] === '1' ? r : undefined;
@@ -283,7 +274,7 @@ test("Debian's prometheus scrapes Vigil's exporter: target up, series stored", a
     const ok = await query('min(node_scrape_collector_success{job="vigil-node",collector=~"cpu|meminfo|filesystem|netdev|diskstats"})');
     assert.equal(ok[0].value[1], '1');
   } finally {
-    await proc?.stop();
+    await prom?.proc.stop();
     await ours?.server.close();
     dir.cleanup();
   }

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { errorMessage, VigilError } from '@vigil/model';
-import { negotiate, writeFamilies } from '@vigil/exposition';
+import { acceptsGzip, negotiate, writeFamilies } from '@vigil/exposition';
 import type { NodeExporter } from './exporter.js';
 import type { Logger } from './runner.js';
 
@@ -165,15 +165,3 @@ export async function startNodeExporterServer(exporter: NodeExporter, options: S
     },
   };
 }
-
-function acceptsGzip(header: string | undefined): boolean {
-  if (!header) return false;
-  for (const part of header.split(',')) {
-    const [coding, ...params] = part.trim().split(';');
-    if (coding.trim().toLowerCase() !== 'gzip') continue;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  }
-  return false;
-}
-

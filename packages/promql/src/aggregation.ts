@@ -4,7 +4,7 @@
  * accumulators are columns indexed by group × step, filled in one pass per input series, so every
  * (group, step) cell sees its samples in the same order as Prometheus and sums round identically.
  */
-import { Labels, LabelsBuilder, VigilError, formatFloatFixed, histogramString, quoteGoString } from '@vigil/model';
+import { Labels, LabelsBuilder, VigilError, formatFloat, formatFloatFixed, histogramString, quoteGoString } from '@vigil/model';
 import type { AggregateExpr } from './ast.js';
 import { annotation } from './annotations.js';
 import { keyForLabels, keyWithoutLabels, labelsKey, mergeSameLabels } from './eval-labels.js';
@@ -47,12 +47,6 @@ function groupingLabels(l: Labels, grouping: readonly string[], without: boolean
   if (without) return l.filter((name) => name !== '__name__' && !grouping.includes(name));
   if (grouping.length === 0) return Labels.EMPTY;
   return l.keepOnly(grouping);
-}
-
-/** Go's `%v` of a float64 in error messages. */
-function goFloat(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) >= 1e21) return v.toExponential().replace(/e\+?(-?)(\d)$/, 'e+$1$2').replace('e+-', 'e-');
-  return String(v);
 }
 
 export async function evalAggregation(ev: Evaluator, node: AggregateExpr): Promise<VectorValue> {
@@ -368,8 +362,8 @@ function selectK(ev: Evaluator, node: AggregateExpr, param: Float64Array, series
   } else {
     if (max < 1) return { type: 'vector', series: [] };
     if (nan) throw new VigilError('execution', 'Parameter value is NaN');
-    if (min <= MIN_INT64) throw new VigilError('execution', `Scalar value ${goFloat(min)} underflows int64`);
-    if (max >= MAX_INT64) throw new VigilError('execution', `Scalar value ${goFloat(max)} overflows int64`);
+    if (min <= MIN_INT64) throw new VigilError('execution', `Scalar value ${formatFloat(min)} underflows int64`);
+    if (max >= MAX_INT64) throw new VigilError('execution', `Scalar value ${formatFloat(max)} overflows int64`);
   }
   if (op === 'topk' || op === 'bottomk') return topBottomK(ev, op === 'topk', param, series, groups);
   const G = groups.labels.length;

@@ -7,7 +7,7 @@
 import { type FloatHistogram, Labels, VigilError, mulHistogram } from '@vigil/model';
 import type { BinaryExpr, BinaryOp, UnaryExpr, VectorMatching } from './ast.js';
 import { type as typeOf } from './ast.js';
-import { dropMetadata, keyForLabels, keyWithoutLabels, labelsKey, mergeSameLabels, sameMetadata } from './eval-labels.js';
+import { dropMetadata, keyForLabels, keyWithoutLabels, mergeSameLabels, sameMetadata } from './eval-labels.js';
 import type { Annotation } from './annotations.js';
 import { elemBinop, newElemResult } from './binop-histogram.js';
 import type { EvalValue, HistColumn, ScalarValue, StepSeries, VectorValue } from './eval-values.js';

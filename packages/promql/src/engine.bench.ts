@@ -11,7 +11,7 @@ import { cpSync, createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Engine } from './engine.js';
-import { freePort, requireProgram, runProgram, startProcess, tempDir, waitForHttp } from '@vigil/testkit';
+import { freePort, requireProgram, runProgram, startProcess, tempDir, waitForHttp, xorshift32 } from '@vigil/testkit';
 import { openDB } from '@vigil/tsdb';
 
 const STEP_S = 15;
@@ -31,18 +31,6 @@ const QUERIES: Array<[string, string]> = [
   ['join_one_to_many', 'rate(http_requests_total[5m]) * on (instance) group_left (version) build_info'],
 ];
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
-
 async function writeInput(path: string): Promise<void> {
   const out = createWriteStream(path);
   let buf = '';
@@ -51,7 +39,7 @@ async function writeInput(path: string): Promise<void> {
     if (!out.write(buf)) await once(out, 'drain');
     buf = '';
   };
-  const r = rng(7);
+  const r = xorshift32(7);
   const steps = DURATION_S / STEP_S;
   buf += '# TYPE http_requests counter\n';
   for (let i = 0; i < 10_000; i++) {

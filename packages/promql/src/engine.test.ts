@@ -69,6 +69,7 @@ test('API data layout: values as strings, timestamps in seconds, special floats'
   const labels = Labels.fromObject({ __name__: 'up', job: 'x' });
   const cases: Array<[QueryValue, unknown]> = [
     [{ resultType: 'scalar', t: 1500, v: 0.1 }, { resultType: 'scalar', result: [1.5, '0.1'] }],
+    [{ resultType: 'scalar', t: 1000, v: 1e-7 }, { resultType: 'scalar', result: [1, '0.0000001'] }],
     [{ resultType: 'string', t: 2000, v: 'a' }, { resultType: 'string', result: [2, 'a'] }],
     [
       { resultType: 'vector', samples: [{ labels, t: 1435781451781, v: Infinity }] },
@@ -88,6 +89,13 @@ test('range queries accept only scalars and instant vectors, and a positive step
   await rejects(e.rangeQuery(head, 'foo[5m]', 0, MIN, MIN), 'bad_data', 'invalid expression type "range vector" for range query, must be Scalar or instant Vector');
   await rejects(e.rangeQuery(head, '"x"', 0, MIN, MIN), 'bad_data', 'invalid expression type "string" for range query, must be Scalar or instant Vector');
   await rejects(e.rangeQuery(head, 'foo', 0, MIN, 0), 'bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+});
+
+test("a k beyond int64 is an error, the value printed as Go's %v prints it", async () => {
+  const head = await loaded('load 1m\n  foo 1\n');
+  const e = new Engine();
+  await rejects(e.instantQuery(head, 'topk(1e19, foo)', MIN), 'execution', 'Scalar value 1e+19 overflows int64');
+  await rejects(e.instantQuery(head, 'bottomk(9.3e18, foo)', MIN), 'execution', 'Scalar value 9.3e+18 overflows int64');
 });
 
 test('max samples: Prometheus error text', async () => {

@@ -3,7 +3,7 @@
  * limits (timeout, max samples, cancellation) and annotations. Results have the shapes of Prometheus's
  * HTTP API (`resultType` scalar, string, vector or matrix).
  */
-import { type FloatHistogram, Labels, VigilError, allBuckets, formatApiFloat } from '@vigil/model';
+import { type FloatHistogram, Labels, VigilError, allBuckets, formatApiFloat, formatFloatFixed } from '@vigil/model';
 import type { Querier, Queryable } from '@vigil/tsdb';
 import { type Expr, type Node, type DurationExpr, type NumberLiteral, type VectorSelector, inspect, type as typeOf } from './ast.js';
 import { type Annotation, Annotations } from './annotations.js';
@@ -557,7 +557,8 @@ export function toPrometheusData(value: QueryValue): { resultType: string; resul
   const ts = (ms: number): number => ms / 1000;
   switch (value.resultType) {
     case 'scalar':
-      return { resultType: 'scalar', result: [ts(value.t), formatApiFloat(value.v)] };
+      // promql.Scalar marshals its value with 'f' formatting, unlike samples (`formatApiFloat`).
+      return { resultType: 'scalar', result: [ts(value.t), formatFloatFixed(value.v)] };
     case 'string':
       return { resultType: 'string', result: [ts(value.t), value.v] };
     case 'vector':

@@ -4,7 +4,7 @@
  * histograms. A native histogram and classic buckets with the same labels at the same step are a
  * conflict: neither gives a result there (warning).
  */
-import { type FloatHistogram, Labels, LabelsBuilder, formatFloat } from '@vigil/model';
+import { type FloatHistogram, Labels, LabelsBuilder, formatOpenMetricsFloat } from '@vigil/model';
 import type { Call } from './ast.js';
 import { annotation } from './annotations.js';
 import { dropMetadata } from './eval-labels.js';
@@ -403,12 +403,3 @@ function quantileLabel(q: number): string {
   return q !== q ? 'NaN' : formatOpenMetricsFloat(q);
 }
 
-/** OpenMetrics float formatting of label values (`1.0`, `0.5`, `+Inf`). */
-export function formatOpenMetricsFloat(v: number): string {
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v !== v) return 'NaN';
-  const s = formatFloat(v);
-  if (Number.isInteger(v) && !s.includes('e')) return s + '.0';
-  return s;
-}

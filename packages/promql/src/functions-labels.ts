@@ -3,7 +3,7 @@
  * (translated by @vigil/model), fully anchored, `.` matching newlines; replacements expand `$1`, `${1}`,
  * `$name` and `${name}` as Go's `Regexp.Expand` does.
  */
-import { VigilError, translateRegex } from '@vigil/model';
+import { VigilError, expandRegexTemplate, translateRegex } from '@vigil/model';
 import type { Call } from './ast.js';
 import { mergeSameLabels } from './eval-labels.js';
 import type { StepSeries, VectorValue } from './eval-values.js';
@@ -14,66 +14,6 @@ export function isValidLabelNameUTF8(name: string): boolean {
   if (name.length === 0) return false;
   // Lone surrogates stand for bytes that were not valid UTF-8.
   return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\ufffd/.test(name);
-}
-
-/** Go's `Regexp.Expand` of `template` for a match (`groups[i]` undefined when group i did not take part). */
-export function expandTemplate(template: string, groups: readonly (string | undefined)[], named: Readonly<Record<string, string | undefined>> | undefined): string {
-  let out = '';
-  let rest = template;
-  for (;;) {
-    const d = rest.indexOf('$');
-    if (d < 0) break;
-    out += rest.slice(0, d);
-    rest = rest.slice(d + 1);
-    if (rest.startsWith('$')) {
-      out += '$';
-      rest = rest.slice(1);
-      continue;
-    }
-    const ex = extractName(rest);
-    if (ex === null) {
-      out += '$'; // Malformed: the "$" is literal text.
-      continue;
-    }
-    rest = ex.rest;
-    if (ex.num >= 0) {
-      const g = groups[ex.num];
-      if (g !== undefined) out += g;
-    } else if (named !== undefined) {
-      const g = named[ex.name];
-      if (g !== undefined) out += g;
-    }
-  }
-  return out + rest;
-}
-
-function extractName(s: string): { name: string; num: number; rest: string } | null {
-  if (s === '') return null;
-  let brace = false;
-  let str = s;
-  if (str[0] === '{') {
-    brace = true;
-    str = str.slice(1);
-  }
-  const m = /^[\p{L}\p{Nd}_]+/u.exec(str);
-  if (m === null) return null;
-  const name = m[0];
-  let i = name.length;
-  if (brace) {
-    if (str[i] !== '}') return null;
-    i++;
-  }
-  let num = 0;
-  for (let k = 0; k < name.length; k++) {
-    const c = name.charCodeAt(k);
-    if (c < 48 || c > 57 || num >= 1e8) {
-      num = -1;
-      break;
-    }
-    num = num * 10 + (c - 48);
-  }
-  if (name[0] === '0' && name.length > 1) num = -1;
-  return { name, num, rest: str.slice(i) };
 }
 
 export async function evalLabelReplace(ev: Evaluator, call: Call): Promise<VectorValue> {
@@ -97,7 +37,7 @@ export async function evalLabelReplace(ev: Evaluator, call: Call): Promise<Vecto
       out.push(s);
       continue;
     }
-    const value = expandTemplate(repl, m, m.groups);
+    const value = expandRegexTemplate(repl, m, m.groups);
     const labels = s.labels.builder().set(dst, value).labels();
     out.push({ ...s, labels, dropName: dst === '__name__' ? false : s.dropName });
   }

@@ -4,6 +4,7 @@
  * loop over the steps of one series, reading its window `[lo, hi)` of the sample columns.
  */
 import { VigilError } from '@vigil/model';
+import { goFormatF } from './parser-literals.js';
 
 /** Windows of one series over the grid: samples `[lo[i], hi[i])` belong to step i. */
 export interface Windows {
@@ -487,13 +488,6 @@ const resets: RangeKernel = (_ts, vs, w, _params, out, present) => {
   }
 };
 
-function formatGoF(v: number): string {
-  if (v !== v) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return v.toFixed(6);
-}
-
 const doubleExponentialSmoothing: RangeKernel = (_ts, vs, w, params, out, present) => {
   const sfs = params[0];
   const tfs = params[1];
@@ -503,8 +497,8 @@ const doubleExponentialSmoothing: RangeKernel = (_ts, vs, w, params, out, presen
     if (h === l) continue;
     const sf = sfs[i];
     const tf = tfs[i];
-    if (!(sf > 0 && sf < 1)) throw new VigilError('execution', `invalid smoothing factor. Expected: 0 < sf < 1, got: ${formatGoF(sf)}`);
-    if (!(tf > 0 && tf < 1)) throw new VigilError('execution', `invalid trend factor. Expected: 0 < tf < 1, got: ${formatGoF(tf)}`);
+    if (!(sf > 0 && sf < 1)) throw new VigilError('execution', `invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFormatF(sf)}`);
+    if (!(tf > 0 && tf < 1)) throw new VigilError('execution', `invalid trend factor. Expected: 0 < tf < 1, got: ${goFormatF(tf)}`);
     if (h - l < 2) continue;
     let s0 = 0;
     let s1 = vs[l];

@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Labels } from '@vigil/model';
+import { Labels, expandRegexTemplate as expandTemplate, formatOpenMetricsFloat } from '@vigil/model';
 import { prometheusLabelsHash, xxhash64 } from './aggregation-hash.js';
 import { goPow } from './binop.js';
-import { formatOpenMetricsFloat, parseLe } from './functions-histogram.js';
-import { expandTemplate, isValidLabelNameUTF8 } from './functions-labels.js';
+import { parseLe } from './functions-histogram.js';
+import { isValidLabelNameUTF8 } from './functions-labels.js';
 import { RANGE_KERNELS, fillWindows, kahan, kahanInc } from './functions-range.js';
 import { civilFromUnix } from './functions-time.js';
 import { naturalLess } from './functions.js';

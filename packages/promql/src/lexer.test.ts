@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lexer, T, type Token } from './lexer.js';
+import { Lexer } from './lexer.js';
+import { T, type Token } from './tokens.js';
 
 /** All tokens of an input up to EOF (comments included), as `TYPE:pos:text`, or the error as `ERROR:pos:message`. */
 function lex(input: string): string[] {

@@ -4,7 +4,8 @@
  */
 import type { MatchType } from '@vigil/model';
 import type { DurationExpr, NumberLiteral, PosRange } from './ast.js';
-import { Lexer, T, isAggregator, isKeyword, isOperator, tokenText, type Token } from './lexer.js';
+import { Lexer } from './lexer.js';
+import { T, isAggregator, isKeyword, isOperator, tokenText, type Token } from './tokens.js';
 import { ParseError } from './parse-error.js';
 import { goQuote, goQuoteTruncated } from './parser-literals.js';
 

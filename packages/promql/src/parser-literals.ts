@@ -2,6 +2,7 @@
  * Literal conversion as Prometheus (Go) does it: numbers (`strconv.ParseInt(s, 0, 64)`, then
  * `ParseFloat`), string unquoting (`strutil.Unquote`), and a few Go formatting helpers for messages.
  */
+import { quoteGoString } from '@vigil/model';
 
 /** Why a number literal failed, worded as Go's `strconv.ParseFloat`; `null` when it converted. */
 export type NumberResult = { value: number; error: null } | { value: 0; error: string };
@@ -241,58 +242,8 @@ export function unquoteString(raw: string): string {
   return out;
 }
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
 /** Go's `strconv.Quote`. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) {
-      switch (c) {
-        case 34:
-          out += '\\"';
-          continue;
-        case 92:
-          out += '\\\\';
-          continue;
-        case 7:
-          out += '\\a';
-          continue;
-        case 8:
-          out += '\\b';
-          continue;
-        case 12:
-          out += '\\f';
-          continue;
-        case 10:
-          out += '\\n';
-          continue;
-        case 13:
-          out += '\\r';
-          continue;
-        case 9:
-          out += '\\t';
-          continue;
-        case 11:
-          out += '\\v';
-          continue;
-      }
-      if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-      else out += s[i];
-      continue;
-    }
-    const cp = s.codePointAt(i) ?? c;
-    const ch = String.fromCodePoint(cp);
-    if (cp > 0xffff) i++;
-    if (cp >= 0xdc80 && cp <= 0xdcff) out += '\\x' + (cp - 0xdc00).toString(16);
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';
-    else if (PRINTABLE.test(ch)) out += ch;
-    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else out += '\\U' + cp.toString(16).padStart(8, '0');
-  }
-  return out + '"';
-}
+export const goQuote = quoteGoString;
 
 /** Go's `%.10q...` shortening used when an error message shows a long token. */
 export function goQuoteTruncated(s: string, runes: number): string {

@@ -4,7 +4,7 @@
  * inside them, and the `bool`/`on`/`ignoring`/`group_*`/`fill*` modifiers and label lists.
  */
 import type { DurationExpr, Expr, MatrixSelector, NumberLiteral, PosRange, SubqueryExpr, VectorMatching, VectorSelector } from './ast.js';
-import { T, type Token } from './lexer.js';
+import { T, type Token } from './tokens.js';
 import { ParserBase, CTX_AT, CTX_OFFSET, CTX_RANGE, CTX_SUBQUERY_STEP, PREC_POW, isMaybeLabel, type DurationNode, type ErrorContext } from './parser-base.js';
 import { foldDurationExpr } from './parser-durations.js';
 import { goFormatF, goQuote, parseNumberLiteral, unquoteString } from './parser-literals.js';

@@ -21,7 +21,7 @@ import {
   type PosRange,
   type VectorSelector,
 } from './ast.js';
-import { T, isAggregator, tokenText, type Token } from './lexer.js';
+import { T, isAggregator, tokenText, type Token } from './tokens.js';
 import { ParseError } from './parse-error.js';
 import { checkAST } from './parser-check.js';
 import { goQuote, parseNumberLiteral, unquoteString } from './parser-literals.js';

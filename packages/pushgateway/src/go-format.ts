@@ -3,41 +3,10 @@
  * API bodies read the same: `%q` quoting, the compact protobuf text form of a metric in consistency
  * errors, `time.Duration` and RFC 3339 times.
  */
-import { formatFloat } from '@vigil/model';
-
-function isPrintable(cp: number): boolean {
-  if (cp < 0x20 || cp === 0x7f) return false;
-  if (cp >= 0x80 && cp <= 0x9f) return false;
-  // Unicode format and separator characters Go's strconv.IsPrint rejects (the common ones).
-  if (cp === 0xad || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f)) return false;
-  if (cp === 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-  return true;
-}
-
-function escapeRune(cp: number, quote: number): string {
-  switch (cp) {
-    case 0x07: return '\\a';
-    case 0x08: return '\\b';
-    case 0x0c: return '\\f';
-    case 0x0a: return '\\n';
-    case 0x0d: return '\\r';
-    case 0x09: return '\\t';
-    case 0x0b: return '\\v';
-    case 0x5c: return '\\\\';
-  }
-  if (cp === quote) return '\\' + String.fromCharCode(quote);
-  if (isPrintable(cp)) return String.fromCodePoint(cp);
-  if (cp < 0x80) return '\\x' + cp.toString(16).padStart(2, '0');
-  if (cp <= 0xffff) return '\\u' + cp.toString(16).padStart(4, '0');
-  return '\\U' + cp.toString(16).padStart(8, '0');
-}
+import { escapeGoRune, formatFloat, quoteGoString } from '@vigil/model';
 
 /** Go's `strconv.Quote` (the `%q` verb on a string). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) out += escapeRune(ch.codePointAt(0)!, 0x22);
-  return out + '"';
-}
+export const goQuote = quoteGoString;
 
 /** Go's `%q` on raw bytes that may not be valid UTF-8: valid sequences as characters, others as `\xNN`. */
 export function goQuoteBytes(b: Uint8Array, start: number, end: number): string {
@@ -46,7 +15,7 @@ export function goQuoteBytes(b: Uint8Array, start: number, end: number): string 
   while (i < end) {
     const c = b[i];
     if (c < 0x80) {
-      out += escapeRune(c, 0x22);
+      out += escapeGoRune(c, 0x22);
       i++;
       continue;
     }
@@ -66,7 +35,7 @@ export function goQuoteBytes(b: Uint8Array, start: number, end: number): string 
       out += '\\x' + c.toString(16).padStart(2, '0');
       i++;
     } else {
-      out += escapeRune(cp, 0x22);
+      out += escapeGoRune(cp, 0x22);
       i += n;
     }
   }
@@ -75,7 +44,7 @@ export function goQuoteBytes(b: Uint8Array, start: number, end: number): string 
 
 /** Go's `%q` on a byte (a quoted character literal: `'}'`, `'\n'`). */
 export function goQuoteByte(c: number): string {
-  return "'" + escapeRune(c, 0x27) + "'";
+  return "'" + escapeGoRune(c, 0x27) + "'";
 }
 
 /** A string as the protobuf text format writes it: C escapes, bytes outside printable ASCII in octal. */

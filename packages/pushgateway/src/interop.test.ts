@@ -9,24 +9,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Pushgateway as ClientPushgateway, Registry, Summary } from '@vigil/client';
 import {
   PROTOBUF_CONTENT_TYPE, decodeMetricFamilies, encodeMetricFamilies, familiesToProto, parseFamilies, ProtoMetricType,
   type ProtoMetricFamily,
 } from '@vigil/exposition';
-import { eventually, freePort, requireProgram, runProgram, startProcess, tempDir, waitForHttp, type RunningProcess } from '@vigil/testkit';
+import { eventually, pythonWithClient, startPrometheus, startProcess, tempDir, type PrometheusPeer } from '@vigil/testkit';
 import { exposition, send, startReal, startVigil, type RealGateway } from './test-helpers.js';
 import type { RunningPushgateway } from './start.js';
-
-/** Debian's python3 (the one that has python3-prometheus-client), not one from a version manager. */
-function python(): string {
-  const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : requireProgram('python3', 'python3');
-  const probe = runProgram(py, ['-c', 'import prometheus_client']);
-  if (probe.status !== 0) throw new Error(`${py} cannot import prometheus_client: install Debian's python3-prometheus-client (npm test does)`);
-  return py;
-}
 
 const PYTHON_PUSHER = `
 import sys
@@ -94,7 +84,7 @@ async function wipeBoth(): Promise<void> {
 test('interop: client_python push_to_gateway, pushadd_to_gateway, delete_from_gateway', async () => {
   await wipeBoth();
   // Not runProgram: a synchronous child would block this process, where Vigil's gateway runs.
-  const proc = startProcess(python(), ['-c', PYTHON_PUSHER, real.url, vigil.url]);
+  const proc = startProcess(pythonWithClient(), ['-c', PYTHON_PUSHER, real.url, vigil.url]);
   const code = await proc.exited;
   assert.equal(code, 0, proc.output());
   const [a, b] = await Promise.all([exposition(real.url), exposition(vigil.url)]);
@@ -204,26 +194,17 @@ test('interop: protobuf pushes are accepted alike and exposed alike', async () =
 
 test('interop: Debian prometheus scrapes the gateway with honor_labels and sees the pushed series', async () => {
   await wipeBoth();
-  const prometheus = requireProgram('prometheus');
   const dir = tempDir('vigil-pg-prom-');
-  let proc: RunningProcess | undefined;
+  let prom: PrometheusPeer | undefined;
   try {
     const push = await send(vigil.url + '/metrics/job/batch/instance/db-1', 'PUT', '# TYPE rows_written gauge\nrows_written{table="t1"} 42\n');
     assert.equal(push.status, 200);
     const target = `127.0.0.1:${vigil.port}`;
-    writeFileSync(
-      join(dir.path, 'prometheus.yml'),
+    prom = await startPrometheus(
+      dir.path,
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n    static_configs:\n      - targets: ['${target}']\n`,
     );
-    const port = await freePort();
-    proc = startProcess(prometheus, [`--config.file=${join(dir.path, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
-    const api = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${api}/-/ready`, 30000, proc);
-    const query = async (q: string) => {
-      const r = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`);
-      const body = (await r.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
-      return body.data.result;
-    };
+    const query = prom.query;
     const rows = await eventually(async () => {
       const r = await query('rows_written');
       return r.length > 0 ? r : undefined;
@@ -237,7 +218,7 @@ test('interop: Debian prometheus scrapes the gateway with honor_labels and sees 
     const up = await query('up{job="pushgateway"}');
     assert.equal(up[0].value[1], '1');
   } finally {
-    await proc?.stop();
+    await prom?.proc.stop();
     dir.cleanup();
   }
 });

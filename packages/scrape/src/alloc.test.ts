@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Session } from 'node:inspector/promises';
+import { packageCode, sampledAllocations } from '@vigil/testkit';
 import { Labels } from '@vigil/model';
 import type { Appender } from '@vigil/tsdb';
 import { ScrapeCache, appendScrape, type AppendSettings } from './scrape-append.js';
@@ -56,37 +56,6 @@ function nopAppender(): Appender & { samples: number } {
   return a;
 }
 
-interface ProfileNode {
-  callFrame: { functionName: string; url: string };
-  selfSize: number;
-  children: ProfileNode[];
-}
-
-/** Bytes (sampled) allocated by the scrape and exposition packages' non-test code while `fn` runs. */
-async function packageAllocations(fn: () => void): Promise<{ bytes: number; where: string[] }> {
-  const session = new Session();
-  session.connect();
-  try {
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
-    fn();
-    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
-    let bytes = 0;
-    const where: string[] = [];
-    const walk = (node: ProfileNode) => {
-      const url = node.callFrame.url;
-      if (node.selfSize > 0 && (url.includes('/scrape/dist/') || url.includes('/exposition/dist/')) && !url.endsWith('.test.js')) {
-        bytes += node.selfSize;
-        where.push(`${node.callFrame.functionName} ${url.split('/').pop()} ${node.selfSize}`);
-      }
-      for (const c of node.children) walk(c);
-    };
-    walk(profile.head);
-    return { bytes, where };
-  } finally {
-    session.disconnect();
-  }
-}
-
 test('a scrape of cached series allocates nothing per sample', async (t) => {
   const cases: Array<[string, boolean, string, boolean, number]> = [
     ['text, ASCII body with its bytes', false, TEXT, true, 20],
@@ -115,9 +84,9 @@ test('a scrape of cached series allocates nothing per sample', async (t) => {
       for (let i = 1; i < 15; i++) scrape(i);
       const runs = 3;
       const before = app.samples;
-      const { bytes, where } = await packageAllocations(() => {
+      const { bytes, where } = await sampledAllocations(() => {
         for (let i = 0; i < runs; i++) scrape(i);
-      });
+      }, packageCode('scrape', 'exposition'));
       assert.equal(app.samples - before, runs * SERIES);
       assert.equal(cache.size, SERIES, 'no series added or lost');
       const perSample = bytes / (runs * SERIES);

@@ -3,6 +3,7 @@
  * Error texts are Prometheus's (so that they can be searched for), prefixed by file, line and field.
  */
 import { compileAnchoredRegex, errorMessage, isValidLabelName } from '@vigil/model';
+import { DEFAULT_SCRAPE_PROTOCOLS, SCRAPE_PROTOCOL_HEADERS } from '@vigil/exposition';
 import type { Node } from 'yaml';
 import { contextOf, decodeStruct, encodeStruct, joinPath, type FieldSpec, type Kind, type Schema, type DecodeContext } from './yaml-schema.js';
 import type { NameValidationScheme, RelabelAction, ScrapeProtocol } from './config-types.js';
@@ -29,15 +30,7 @@ function isWellFormed(s: string): boolean {
 
 // ---- scrape protocols --------------------------------------------------------------------------
 
-export const SCRAPE_PROTOCOL_HEADERS: Readonly<Record<ScrapeProtocol, string>> = {
-  PrometheusProto: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
-  'PrometheusText0.0.4': 'text/plain;version=0.0.4',
-  'PrometheusText1.0.0': 'text/plain;version=1.0.0',
-  'OpenMetricsText0.0.1': 'application/openmetrics-text;version=0.0.1',
-  'OpenMetricsText1.0.0': 'application/openmetrics-text;version=1.0.0',
-};
-
-export const DEFAULT_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
+export { SCRAPE_PROTOCOL_HEADERS, DEFAULT_SCRAPE_PROTOCOLS };
 export const DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = ['PrometheusProto', ...DEFAULT_SCRAPE_PROTOCOLS];
 
 function protocolError(p: string): string | undefined {

@@ -4,12 +4,9 @@
  * the YAML fields in camelCase (`scrape_interval` → `scrapeInterval`).
  */
 
-export type ScrapeProtocol =
-  | 'PrometheusProto'
-  | 'PrometheusText0.0.4'
-  | 'PrometheusText1.0.0'
-  | 'OpenMetricsText0.0.1'
-  | 'OpenMetricsText1.0.0';
+import type { ScrapeProtocol } from '@vigil/exposition';
+
+export type { ScrapeProtocol };
 
 export type NameValidationScheme = 'utf8' | 'legacy';
 

@@ -8,7 +8,7 @@ export {
 export { StaticDiscoverer, FileDiscoverer, HTTPDiscoverer, readGroupsFile, FILEPATH_LABEL, URL_LABEL, type Discoverer, type UpdateHandler } from './discovery.js';
 export { parseGroupsJSON, parseGroupsYAML } from './target-groups.js';
 export { HTTPClient, ScrapeError, USER_AGENT } from './http-client.js';
-export { TargetScraper, acceptHeader, chooseMediaType, DEFAULT_BODY_SIZE_LIMIT, type ScrapeBody } from './scraper.js';
+export { TargetScraper, chooseMediaType, DEFAULT_BODY_SIZE_LIMIT, type ScrapeBody } from './scraper.js';
 export { ScrapeCache, appendScrape, mutateSampleLabels, REPORT_METRICS, type AppendSettings, type AppendResult } from './scrape-append.js';
 export { ScrapeLoop, type ScrapeLoopOptions, type ScrapeOutcome } from './scrape-loop.js';
 export { ScrapePool, type PoolDependencies } from './scrape-pool.js';

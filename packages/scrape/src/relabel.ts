@@ -4,7 +4,7 @@
  * (the last 8 bytes of the MD5 of the joined values, big-endian, modulo) so that shard assignments agree.
  */
 import { createHash } from 'node:crypto';
-import { Labels, compileAnchoredRegex } from '@vigil/model';
+import { Labels, compileAnchoredRegex, expandRegexTemplate } from '@vigil/model';
 import type { NameValidationScheme, RelabelAction, RelabelConfig } from './config-types.js';
 import { validLabelName } from './config-schema.js';
 
@@ -169,57 +169,7 @@ export function hashMod(value: string, modulus: bigint | number): bigint {
   return digest.readBigUInt64BE(8) % BigInt(modulus);
 }
 
-const isWordChar = (c: string): boolean => /[\p{L}\p{Nd}_]/u.test(c);
-
-/**
- * Go's `Regexp.Expand`: `$$` is a dollar; `$name` takes the longest run of letters, digits and `_`;
- * `${name}` is explicit; a number names a group by index, otherwise a named group; unknown or unmatched
- * groups expand to nothing; a `$` not followed by a valid name stays as it is.
- */
+/** Go's `Regexp.Expand` of `template` for the match `m` (see `expandRegexTemplate`). */
 export function expandTemplate(template: string, m: RegExpExecArray): string {
-  let out = '';
-  let i = 0;
-  for (;;) {
-    const d = template.indexOf('$', i);
-    if (d < 0) break;
-    out += template.slice(i, d);
-    i = d + 1;
-    if (template[i] === '$') {
-      out += '$';
-      i++;
-      continue;
-    }
-    const brace = template[i] === '{';
-    let j = brace ? i + 1 : i;
-    const start = j;
-    while (j < template.length) {
-      const cp = template.codePointAt(j)!;
-      const ch = String.fromCodePoint(cp);
-      if (!isWordChar(ch)) break;
-      j += ch.length;
-    }
-    const name = template.slice(start, j);
-    if (name === '' || (brace && template[j] !== '}')) {
-      out += '$'; // malformed: the dollar is kept as text
-      continue;
-    }
-    i = brace ? j + 1 : j;
-    out += groupValue(name, m);
-  }
-  return out + template.slice(i);
-}
-
-function groupValue(name: string, m: RegExpExecArray): string {
-  let num = 0;
-  for (let k = 0; k < name.length; k++) {
-    const c = name.charCodeAt(k);
-    if (c < 48 || c > 57 || num >= 1e8) {
-      num = -1;
-      break;
-    }
-    num = num * 10 + (c - 48);
-  }
-  if (name.length > 1 && name[0] === '0') num = -1;
-  if (num >= 0) return num < m.length ? (m[num] ?? '') : '';
-  return m.groups?.[name] ?? '';
+  return expandRegexTemplate(template, m, m.groups);
 }

@@ -11,29 +11,14 @@
 import { createGunzip, gunzipSync, type Gunzip } from 'node:zlib';
 import { isAscii } from 'node:buffer';
 import { formatFloatFixed } from '@vigil/model';
-import { mediaTypeOf } from '@vigil/exposition';
+import { SCRAPE_PROTOCOL_HEADERS, mediaTypeOf, scrapeAcceptHeader, type NameEscapingScheme } from '@vigil/exposition';
 import type { ScrapeConfig, ScrapeProtocol } from './config-types.js';
-import { SCRAPE_PROTOCOL_HEADERS } from './config-schema.js';
 import { HTTPClient, ScrapeError, USER_AGENT, type Cancellable, type ResponseFlow, type ResponseHead, type ResponseReceiver } from './http-client.js';
 
 /** Used when a scrape config sets no `body_size_limit`: large enough for any sane exposition. */
 export const DEFAULT_BODY_SIZE_LIMIT = 128 * 1024 * 1024;
 
 export const BODY_SIZE_LIMIT_ERROR = 'body size limit exceeded';
-
-/** The `Accept` header for `scrape_protocols`, as Prometheus 3.x builds it (descending `q`, escaping on the 1.0.0 formats, `*∕*` last). */
-export function acceptHeader(protocols: readonly ScrapeProtocol[], escaping: string): string {
-  let weight = Object.keys(SCRAPE_PROTOCOL_HEADERS).length + 1;
-  const parts: string[] = [];
-  for (const p of protocols) {
-    let v = SCRAPE_PROTOCOL_HEADERS[p];
-    if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += ';escaping=' + escaping;
-    parts.push(`${v};q=0.${weight}`);
-    weight--;
-  }
-  parts.push(`*/*;q=0.${weight}`);
-  return parts.join(',');
-}
 
 /** What a target sent, uncompressed. `text` is valid until the next scrape of the same scraper. */
 export interface ScrapeBody {
@@ -90,7 +75,8 @@ export class TargetScraper {
     this.client = client;
     this.limit = cfg.bodySizeLimit > 0 ? cfg.bodySizeLimit : defaultBodySizeLimit;
     this.headers = {
-      accept: acceptHeader(cfg.scrapeProtocols, cfg.metricNameEscapingScheme),
+      // The escaping scheme was checked when the configuration was loaded.
+      accept: scrapeAcceptHeader(cfg.scrapeProtocols, cfg.metricNameEscapingScheme as NameEscapingScheme),
       'accept-encoding': cfg.enableCompression ? 'gzip' : 'identity',
       'user-agent': USER_AGENT,
       'x-prometheus-scrape-timeout-seconds': formatFloatFixed(timeoutMs / 1000),

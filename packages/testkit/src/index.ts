@@ -182,3 +182,8 @@ export function runProgram(command: string, args: readonly string[], input?: str
   const r = spawnSync(command, args, { input, cwd, encoding: 'utf8', maxBuffer: 256 << 20, timeout: 300000 });
   return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? `\n[spawn error] ${r.error.message}` : '') };
 }
+
+export { sampledAllocations, packageCode, type SampledAllocations } from './alloc.js';
+export { pythonWithClient, startPythonHelloWorld, type PythonHelloWorld } from './python.js';
+export { startPrometheus, type PrometheusOptions, type PrometheusPeer, type PrometheusVectorSample } from './prometheus.js';
+export { xorshift32 } from './random.js';

@@ -8,26 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { repoRoot, requireProgram, tempDir } from '@vigil/testkit';
+import { repoRoot, requireProgram, tempDir, xorshift32 } from '@vigil/testkit';
 
 const SERIES = 10_000;
 const STEP_S = 15;
 const SAMPLES = (2 * 3600) / STEP_S; // 480 per series
 const BASE_S = 1_700_006_400; // 2h-aligned: one block per tool
 const HISTOGRAM_BUCKETS = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1.0', '2.5', '+Inf'];
-
-/** Deterministic pseudo-random numbers (xorshift), so every run writes the same file. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 async function writeInput(path: string): Promise<number> {
   const out = createWriteStream(path);
@@ -38,7 +25,7 @@ async function writeInput(path: string): Promise<number> {
     if (!out.write(buf)) await once(out, 'drain');
     buf = '';
   };
-  const r = rng(42);
+  const r = xorshift32(42);
   // 3,000 counters: request counts per instance and code, increasing by a noisy rate.
   buf += '# HELP http_requests Requests served.\n# TYPE http_requests counter\n';
   for (let i = 0; i < 3000; i++, series++) {

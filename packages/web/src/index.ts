@@ -5,7 +5,9 @@ export type {
 export { WebServer, parseListenAddress, normalizePrefix, type WebServerOptions } from './web.js';
 export { ServerMetrics, CountingAppendable, headChunkCount, registerTsdbMetrics, registerScrapeMetrics, type HttpMetrics } from './metrics.js';
 export { newLogger, parseLogLevel, parseLogFormat, logfmtValue, type Logger, type LogLevel, type LogFormat } from './log.js';
-export { federate, federationMatchers, FEDERATE_CONTENT_TYPE } from './federate.js';
+export {
+  federate, federateProtobuf, federationFormat, federationMatchers, FEDERATE_CONTENT_TYPE, FEDERATE_PROTOBUF_CONTENT_TYPE, type FederationFormat,
+} from './federate.js';
 export { tsdbStatus, type TsdbStatus, type TsdbStat } from './tsdb-status.js';
 export { compileCORSOrigin, statusCodeOf } from './http.js';
 export { goString, labelsJSON } from './json.js';

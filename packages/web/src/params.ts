@@ -5,7 +5,7 @@
  * Prometheus's error texts.
  */
 import type { IncomingMessage } from 'node:http';
-import { Matcher, VigilError, tryParseDuration } from '@vigil/model';
+import { Matcher, VigilError, quoteGoString, tryParseDuration } from '@vigil/model';
 import { parseMetricSelector } from '@vigil/promql';
 
 /** Go's `maxFormSize`: a larger form body is refused. */
@@ -296,19 +296,10 @@ export function parseMatchers(selectors: readonly string[]): Matcher[][] {
   return sets;
 }
 
-/** Go's `%q` for the strings that occur in parameters. */
+/**
+ * Go's `%q` of a parameter. A U+FFFD there stands for bytes that were not UTF-8 (Go keeps and prints
+ * them as `\xNN`; by the time Node has decoded the URL they are gone), so it is shown escaped, `\ufffd`.
+ */
 export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (ch === '\ufffd') out += '\\ufffd';
-    else out += ch;
-  }
-  return out + '"';
+  return quoteGoString(s).replaceAll('\ufffd', '\\ufffd');
 }

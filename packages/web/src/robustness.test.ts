@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { Labels } from '@vigil/model';
 import { openMemoryDB } from '@vigil/tsdb';
+import { xorshift32 } from '@vigil/testkit';
 import { get, qs, startApiServer, type ApiServer } from './test-helpers.js';
 
 const NOW = 1_700_000_000_000;
@@ -27,18 +28,6 @@ function raw(port: number, data: string | Buffer): Promise<string> {
     s.setTimeout(2000, done);
     s.write(data);
   });
-}
-
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
 }
 
 describe('malformed requests', () => {
@@ -120,7 +109,7 @@ describe('malformed requests', () => {
 
   it('random PromQL-ish text always gets a JSON answer', async () => {
     const tokens = ['up', 'sum', '(', ')', '{', '}', '[', ']', '5m', ':', 'by', 'job', '=', '"a"', ',', '+', '/', 'offset', '@', 'rate', 'topk', '1', 'bool', '>', 'on', 'group_left', '~', '!', '#', '\\', 'NaN', '1e400', '0x', '`', "'"];
-    const r = rng(99);
+    const r = xorshift32(99);
     for (let i = 0; i < 300; i++) {
       const n = 1 + Math.floor(r() * 12);
       let q = '';

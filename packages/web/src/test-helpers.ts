@@ -2,17 +2,19 @@
  * Test helpers: a Vigil API server in this process over a data directory, Debian's Prometheus started
  * on the same blocks, blocks made from generated OpenMetrics by promtool, and a small HTTP client.
  */
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '@vigil/promql';
 import { configToYAML, loadConfig, type Config } from '@vigil/scrape';
 import { openDB, type DB } from '@vigil/tsdb';
-import { freePort, requireProgram, runProgram, startProcess, waitForHttp, type RunningProcess } from '@vigil/testkit';
+import { requireProgram, runProgram, startPrometheus as startPrometheusPeer, type PrometheusPeer } from '@vigil/testkit';
 import { Api } from './api.js';
 import type { ApiOptions, ApiStorage } from './api-types.js';
 import { compileCORSOrigin } from './http.js';
 import { WebServer, normalizePrefix } from './web.js';
 import { writeOpenMetrics, type DatasetOptions } from './testdata.js';
+
+export type { PrometheusPeer };
 
 const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -117,33 +119,13 @@ export function copyDir(from: string, to: string): string {
   return to;
 }
 
-export interface PrometheusPeer {
-  readonly url: string;
-  readonly proc: RunningProcess;
-  stop(): Promise<void>;
-}
-
-/** Debian's Prometheus on 127.0.0.1 over `dataDir`, with `configYAML`. */
-export async function startPrometheus(dataDir: string, configYAML = 'global: {}\n', extraArgs: readonly string[] = []): Promise<PrometheusPeer> {
-  const bin = requireProgram('prometheus', 'prometheus');
-  const port = await freePort();
-  const cfg = join(dataDir, '..', `prometheus-${port}.yml`);
-  writeFileSync(cfg, configYAML);
-  const proc = startProcess(bin, [
-    `--config.file=${cfg}`,
-    `--storage.tsdb.path=${dataDir}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--storage.tsdb.retention.time=100y',
-    ...extraArgs,
-  ]);
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${url}/-/ready`, 60000, proc);
-  } catch (e) {
-    await proc.stop();
-    throw e;
-  }
-  return { url, proc, stop: () => proc.stop() };
+/** Debian's Prometheus on 127.0.0.1 over `dataDir`, with `configYAML` (written beside `dataDir`). */
+export function startPrometheus(dataDir: string, configYAML = 'global: {}\n', extraArgs: readonly string[] = []): Promise<PrometheusPeer> {
+  return startPrometheusPeer(join(dataDir, '..'), configYAML, {
+    dataDir,
+    args: ['--storage.tsdb.retention.time=100y', ...extraArgs],
+    readyTimeoutMs: 60000,
+  });
 }
 
 export interface Answer {

@@ -9,6 +9,7 @@
  * and label values that test number formatting and JSON escaping.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { xorshift32 } from '@vigil/testkit';
 
 export interface DatasetOptions {
   readonly jobs: number;
@@ -54,18 +55,6 @@ export const SMALL_DATASET: DatasetOptions = {
   edgeCases: true,
 };
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
-
 function ts(o: DatasetOptions, k: number): string {
   return String(o.start + k * o.step);
 }
@@ -80,7 +69,7 @@ export function writeOpenMetrics(path: string, o: DatasetOptions): { series: num
     writeSync(fd, buf);
     buf = '';
   };
-  const r = rng(o.seed ?? 7);
+  const r = xorshift32(o.seed ?? 7);
   const instances: Array<{ job: string; instance: string }> = [];
   for (let j = 0; j < o.jobs; j++) {
     for (let i = 0; i < o.instancesPerJob; i++) instances.push({ job: `job-${j}`, instance: `host-${j}-${i}:8080` });

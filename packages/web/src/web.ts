@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { VigilError, errorMessage } from '@vigil/model';
 import type { Api } from './api.js';
 import type { ApiLogger } from './api-types.js';
-import { FEDERATE_CONTENT_TYPE, federate, federationMatchers } from './federate.js';
+import { federate, federateProtobuf, federationFormat, federationMatchers } from './federate.js';
 import { sendBody, sendText, setCORS } from './http.js';
 import type { HttpMetrics } from './metrics.js';
 import { readForm } from './params.js';
@@ -357,14 +357,21 @@ export class WebServer {
       sendText(res, 503, 'TSDB not ready\n');
       return;
     }
-    let body: string;
+    const { format, contentType } = federationFormat(req.headers.accept);
+    let body: string | Buffer;
     try {
-      body = federate(storage, sets, fed.now ? fed.now() : Date.now(), fed.lookbackDelta, fed.externalLabels());
+      const now = fed.now ? fed.now() : Date.now();
+      if (format === 'protobuf') {
+        const bytes = federateProtobuf(storage, sets, now, fed.lookbackDelta, fed.externalLabels());
+        body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } else {
+        body = federate(storage, sets, now, fed.lookbackDelta, fed.externalLabels());
+      }
     } catch (e) {
       fed.onError?.();
       sendText(res, 500, errorMessage(e) + '\n');
       return;
     }
-    await sendBody(req, res, 200, FEDERATE_CONTENT_TYPE, body);
+    await sendBody(req, res, 200, contentType, body);
   }
 }

@@ -2,14 +2,12 @@
  * `vigil node-exporter`: host metrics from /proc and /sys under node_exporter's names, with its flags.
  */
 import {
-  COLLECTORS, DEFAULTS, NodeExporter, UNIMPLEMENTED_COLLECTORS, startNodeExporterServer, type LogLevel, type Logger,
+  COLLECTORS, DEFAULTS, NodeExporter, UNIMPLEMENTED_COLLECTORS, startNodeExporterServer, type Logger,
 } from '@vigil/node-exporter';
-import { VigilError } from '@vigil/model';
 import type { Command, CommandContext } from '../command.js';
 import type { FlagSpec, ParsedFlags } from '../flags.js';
 import { VERSION } from '../main.js';
-
-const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+import { LOG_FLAGS, exporterLogger } from './exporter-log.js';
 
 const collectorFlags: FlagSpec[] = [
   ...COLLECTORS.map((c): FlagSpec => ({
@@ -57,31 +55,8 @@ const flags: FlagSpec[] = [
   { name: 'collector.textfile.directory', type: 'string', placeholder: 'DIR', help: 'Directory to read text files with metrics from.' },
   { name: 'collector.vmstat.fields', type: 'string', default: DEFAULTS.vmstatFields, help: 'Regexp of fields to return for vmstat collector.' },
   ...collectorFlags,
-  { name: 'log.level', type: 'string', default: 'info', help: 'Only log messages with the given severity or above. One of: [debug, info, warn, error]' },
-  { name: 'log.format', type: 'string', default: 'logfmt', help: 'Output format of log messages. One of: [logfmt, json]' },
+  ...LOG_FLAGS,
 ];
-
-function logfmtValue(v: string | number): string {
-  const s = String(v);
-  return /^[^\s"=]+$/.test(s) ? s : JSON.stringify(s);
-}
-
-function makeLogger(ctx: CommandContext, level: string, format: string): Logger {
-  if (!(level in LEVELS)) throw new VigilError('bad_data', `invalid --log.level ${JSON.stringify(level)}: want one of debug, info, warn, error`);
-  if (format !== 'logfmt' && format !== 'json') throw new VigilError('bad_data', `invalid --log.format ${JSON.stringify(format)}: want logfmt or json`);
-  const min = LEVELS[level as LogLevel];
-  return (lvl, msg, fields = {}) => {
-    if (LEVELS[lvl] < min) return;
-    const ts = new Date().toISOString();
-    if (format === 'json') {
-      ctx.stderr.write(JSON.stringify({ ts, level: lvl, msg, ...fields }) + '\n');
-      return;
-    }
-    let line = `ts=${ts} level=${lvl} msg=${logfmtValue(msg)}`;
-    for (const [k, v] of Object.entries(fields)) line += ` ${k}=${logfmtValue(v)}`;
-    ctx.stderr.write(line + '\n');
-  };
-}
 
 /** The collectors to run: each one's flag, with `--collector.disable-defaults` turning off those not given. */
 function enabledCollectors(f: ParsedFlags, log: Logger): string[] {
@@ -108,7 +83,7 @@ export const nodeExporterCommand: Command = {
   args: [],
   async run(ctx: CommandContext): Promise<number> {
     const f = ctx.flags;
-    const log = makeLogger(ctx, f.string('log.level'), f.string('log.format'));
+    const log = exporterLogger(ctx, f.string('log.level'), f.string('log.format'));
     const collectors = enabledCollectors(f, log);
     log('info', 'Starting node-exporter', { version: VERSION, node: process.version });
     const exporter = new NodeExporter({

@@ -2,13 +2,13 @@
  * `vigil pushgateway`: the push path for batch jobs, with the Prometheus Pushgateway's flags, plus
  * `--push.group-ttl` and `--push.max-body-size`.
  */
-import { startPushgateway, type LogLevel, type Logger } from '@vigil/pushgateway';
+import { startPushgateway } from '@vigil/pushgateway';
 import { VigilError } from '@vigil/model';
 import type { Command, CommandContext } from '../command.js';
 import type { FlagSpec, ParsedFlags } from '../flags.js';
 import { VERSION } from '../main.js';
-
-const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+import { LOG_FLAGS, exporterLogger } from './exporter-log.js';
+import { goDuration } from './tsdb-format.js';
 
 const flags: FlagSpec[] = [
   { name: 'web.listen-address', type: 'strings', default: ':9091', placeholder: 'ADDRESS', help: 'Addresses on which to expose metrics and web interface. Repeatable for multiple addresses.' },
@@ -24,31 +24,8 @@ const flags: FlagSpec[] = [
   { name: 'push.disable-consistency-check', type: 'bool', help: 'Do not check consistency of pushed metrics. DANGEROUS.' },
   { name: 'push.group-ttl', type: 'duration', default: '0s', help: 'Drop groups not pushed to within this duration (0: keep them until deleted). Their push_time_seconds shows when they were last pushed to.' },
   { name: 'push.max-body-size', type: 'bytes', default: '64MB', help: 'Largest accepted push body, after decompression (413 beyond).' },
-  { name: 'log.level', type: 'string', default: 'info', help: 'Only log messages with the given severity or above. One of: [debug, info, warn, error]' },
-  { name: 'log.format', type: 'string', default: 'logfmt', help: 'Output format of log messages. One of: [logfmt, json]' },
+  ...LOG_FLAGS,
 ];
-
-function logfmtValue(v: string | number | boolean): string {
-  const s = String(v);
-  return /^[^\s"=]+$/.test(s) ? s : JSON.stringify(s);
-}
-
-function makeLogger(ctx: CommandContext, level: string, format: string): Logger {
-  if (!(level in LEVELS)) throw new VigilError('bad_data', `invalid --log.level ${JSON.stringify(level)}: want one of debug, info, warn, error`);
-  if (format !== 'logfmt' && format !== 'json') throw new VigilError('bad_data', `invalid --log.format ${JSON.stringify(format)}: want logfmt or json`);
-  const min = LEVELS[level as LogLevel];
-  return (lvl, msg, fields = {}) => {
-    if (LEVELS[lvl] < min) return;
-    const ts = new Date().toISOString();
-    if (format === 'json') {
-      ctx.stderr.write(JSON.stringify({ ts, level: lvl, msg, ...fields }) + '\n');
-      return;
-    }
-    let line = `ts=${ts} level=${lvl} msg=${logfmtValue(msg)}`;
-    for (const [k, v] of Object.entries(fields)) line += ` ${k}=${logfmtValue(v)}`;
-    ctx.stderr.write(line + '\n');
-  };
-}
 
 /** The flags as `/api/v1/status` shows them: every visible flag's value, durations as Go prints them. */
 function statusFlags(f: ParsedFlags): Record<string, string> {
@@ -62,15 +39,6 @@ function statusFlags(f: ParsedFlags): Record<string, string> {
   return out;
 }
 
-function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3600000);
-  const m = Math.floor((ms % 3600000) / 60000);
-  const s = (ms % 60000) / 1000;
-  return (h > 0 ? `${h}h` : '') + (h > 0 || m > 0 ? `${m}m` : '') + `${s}s`;
-}
-
 export const pushgatewayCommand: Command = {
   path: ['pushgateway'],
   summary: 'Accept metrics pushed by batch jobs and expose them for scraping (a drop-in for the Prometheus Pushgateway).',
@@ -78,7 +46,7 @@ export const pushgatewayCommand: Command = {
   args: [],
   async run(ctx: CommandContext): Promise<number> {
     const f = ctx.flags;
-    const log = makeLogger(ctx, f.string('log.level'), f.string('log.format'));
+    const log = exporterLogger(ctx, f.string('log.level'), f.string('log.format'));
     if (f.string('web.config.file') !== '') throw new VigilError('bad_data', '--web.config.file (TLS and authentication) is not supported by vigil pushgateway; put a TLS-terminating proxy in front of it');
     if (f.bool('web.systemd-socket')) throw new VigilError('bad_data', '--web.systemd-socket is not supported by vigil pushgateway');
     const externalUrl = f.string('web.external-url');

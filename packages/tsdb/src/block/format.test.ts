@@ -201,7 +201,14 @@ test('index round trip: symbols, series with chunk metas, postings, label values
       Labels.fromObject({ __name__: 'b', job: 'x', path: '/é/\u{1F600}' }),
       Labels.fromObject({ __name__: 'b', job: 'x', path: '/\uffff' }),
       Labels.fromObject({ __name__: 'c' }),
-    ].sort((x, y) => compareUtf8(x.toString(), y.toString()));
+    ].sort((x, y) => {
+      // Pair by pair in byte order, as the index requires (not by the quoted text form).
+      for (let i = 0; i < Math.min(x.flat.length, y.flat.length); i++) {
+        const c = compareUtf8(x.flat[i]!, y.flat[i]!);
+        if (c !== 0) return c;
+      }
+      return x.flat.length - y.flat.length;
+    });
     const symbols = sets.flatMap((l) => [...l.flat]);
     const w = new IndexWriter(path, symbols);
     const ids: number[] = [];

@@ -4,8 +4,40 @@
  * (float bits, large deltas) as a high and a low word, because JavaScript has no cheap 64-bit integer.
  *
  * The writer works in a caller's `Uint8Array` at a byte offset and needs the bytes it has not written yet
- * to be zero; it never allocates. Reading is done by `XorIterator` itself (`xor.ts`), inlined for speed.
+ * to be zero; it never allocates. Readers keep their own position and end (`XorIterator` in its fields, for
+ * speed; `BitReader` for the histogram chunks) and take the bits with `readBits`/`read32`.
  */
+
+/** What a read past the end of a chunk's bit stream throws (as a `RangeError`). */
+export const END_OF_STREAM = 'unexpected end of bit stream';
+
+/** The 32 bits at bit `pos` of `b` (as a signed 32-bit number); bytes `pos/8 .. pos/8 + 4` must exist. */
+export function read32(b: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const s = pos & 7;
+  return (((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) << s) | (b[i + 4] >>> (8 - s));
+}
+
+/**
+ * `n` bits (1 <= n <= 32) at bit `pos` of `b`, as an unsigned number; the caller has checked that they lie
+ * within its stream. Away from the end of the buffer, the five bytes around `pos` are read at once.
+ */
+export function readBits(b: Uint8Array, pos: number, n: number): number {
+  if ((pos >>> 3) + 4 < b.length) return read32(b, pos) >>> (32 - n);
+  // Near the end of the buffer: byte by byte.
+  let result = 0;
+  let idx = pos >>> 3;
+  let avail = 8 - (pos & 7);
+  let left = n;
+  while (left > 0) {
+    const take = left < avail ? left : avail;
+    result = (result << take) | ((b[idx] >>> (avail - take)) & ((1 << take) - 1));
+    left -= take;
+    idx++;
+    avail = 8;
+  }
+  return result >>> 0;
+}
 
 export class BitWriter {
   /** The buffer written into; bytes past the write position must be zero. */

@@ -7,7 +7,7 @@
  *
  * Bucket counts are handled as absolute values here (the integer chunk's deltas are taken when written).
  */
-import { CUSTOM_BUCKETS_SCHEMA, type Span } from '@vigil/model';
+import { CUSTOM_BUCKETS_SCHEMA, spansOfIndices, type Span } from '@vigil/model';
 import type { BitWriter } from './bstream.js';
 import { writeFloatBits, writeVarbitInt, writeVarbitUint, type BitReader } from './varbit.js';
 
@@ -122,22 +122,6 @@ export function bucketIndices(spans: readonly Span[]): number[] {
   return out;
 }
 
-/** Spans covering exactly the sorted bucket indices `idx`. */
-export function spansOf(idx: readonly number[]): Span[] {
-  const spans: Span[] = [];
-  let next = 0;
-  for (let i = 0; i < idx.length; i++) {
-    if (spans.length > 0 && idx[i] === next) {
-      const last = spans[spans.length - 1];
-      spans[spans.length - 1] = { offset: last.offset, length: last.length + 1 };
-    } else {
-      spans.push({ offset: spans.length === 0 ? idx[i] : idx[i] - next, length: 1 });
-    }
-    next = idx[i] + 1;
-  }
-  return spans;
-}
-
 /**
  * How a sample with buckets `bSpans`/`bCounts` relates to the chunk's last sample (`aSpans`/`aCounts`),
  * for a counter histogram: null when a bucket count went down or a populated bucket disappeared (a
@@ -197,7 +181,7 @@ export function mergeSpans(a: readonly Span[], b: readonly Span[]): { spans: Spa
       forward = true;
     }
   }
-  return { spans: spansOf(merged), forward, backward };
+  return { spans: spansOfIndices(merged), forward, backward };
 }
 
 /** Bucket counts of `spans` re-laid out to `to` (a superset of `spans`), zeros in the new buckets. */

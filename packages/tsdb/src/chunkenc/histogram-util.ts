@@ -4,7 +4,7 @@
  * `Equals`, for duplicate detection), whether its counts are integers (then it is stored in an integer
  * histogram chunk), and reducing schemas above 8 that newer writers may use.
  */
-import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, isStaleNaN, type Span } from '@vigil/model';
+import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, customBoundsMatch, isStaleNaN, sameFloatBits, spansMatch, type Span } from '@vigil/model';
 
 export const EXPONENTIAL_SCHEMA_MIN = -4;
 export const EXPONENTIAL_SCHEMA_MAX = 8;
@@ -85,52 +85,21 @@ export function validateHistogram(h: FloatHistogram): string | null {
   return null;
 }
 
-const f64 = new Float64Array(2);
-const u32 = new Uint32Array(f64.buffer);
-
-/** Same bits (NaN equal to itself, the staleness marker only to itself). */
-function sameBits(a: number, b: number): boolean {
-  f64[0] = a;
-  f64[1] = b;
-  return u32[0] === u32[2] && u32[1] === u32[3];
-}
-
 function bucketsMatch(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!sameBits(a[i], b[i])) return false;
+  for (let i = 0; i < a.length; i++) if (!sameFloatBits(a[i], b[i])) return false;
   return true;
 }
 
-/** Spans equal as bucket layouts: zero-length spans are folded into the next (Prometheus's `spansMatch`). */
-function spansMatch(s1: readonly Span[], s2: readonly Span[]): boolean {
-  const norm = (s: readonly Span[]): Span[] => {
-    const out: Span[] = [];
-    let carry = 0;
-    for (const x of s) {
-      if (x.length === 0) {
-        carry += x.offset;
-        continue;
-      }
-      out.push({ offset: x.offset + carry, length: x.length });
-      carry = 0;
-    }
-    return out;
-  };
-  const a = norm(s1);
-  const b = norm(s2);
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].offset !== b[i].offset || a[i].length !== b[i].length) return false;
-  return true;
-}
-
-/** Whether two histograms are the same sample (Prometheus's `FloatHistogram.Equals`; the hint is not compared). */
+/**
+ * Whether two histograms are the same sample (Prometheus's `FloatHistogram.Equals`; the hint is not
+ * compared). Unlike `histogramsEqual` of `@vigil/model` (which takes any NaN as equal to any other), values
+ * are compared bit for bit: a staleness marker is a duplicate only of a staleness marker.
+ */
 export function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
-  if (a.schema !== b.schema || !sameBits(a.count, b.count) || !sameBits(a.sum, b.sum)) return false;
-  if (a.schema === CUSTOM_BUCKETS_SCHEMA) {
-    if (a.customValues.length !== b.customValues.length) return false;
-    for (let i = 0; i < a.customValues.length; i++) if (a.customValues[i] !== b.customValues[i]) return false;
-  }
-  if (a.zeroThreshold !== b.zeroThreshold || !sameBits(a.zeroCount, b.zeroCount)) return false;
+  if (a.schema !== b.schema || !sameFloatBits(a.count, b.count) || !sameFloatBits(a.sum, b.sum)) return false;
+  if (a.schema === CUSTOM_BUCKETS_SCHEMA && !customBoundsMatch(a.customValues, b.customValues)) return false;
+  if (a.zeroThreshold !== b.zeroThreshold || !sameFloatBits(a.zeroCount, b.zeroCount)) return false;
   return (
     spansMatch(a.negativeSpans, b.negativeSpans) &&
     bucketsMatch(a.negativeBuckets, b.negativeBuckets) &&

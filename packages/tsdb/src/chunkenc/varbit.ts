@@ -7,7 +7,7 @@
  * complement in that width, with the range -(2^(n-1) - 1) .. 2^(n-1). Integers travel as JavaScript
  * numbers, exact up to 2^53 (counts and timestamps never come near).
  */
-import type { BitWriter } from './bstream.js';
+import { END_OF_STREAM, readBits, type BitWriter } from './bstream.js';
 
 const TWO_32 = 4294967296;
 const TWO_24 = 16777216;
@@ -66,8 +66,6 @@ export function writeFloatBits(w: BitWriter, v: number): void {
   w.writeBits(u32[0], 32);
 }
 
-const END_OF_STREAM = 'unexpected end of bit stream';
-
 /** Reads a bit stream (most significant bit first); every read past the end throws a `RangeError`. */
 export class BitReader {
   buf: Uint8Array = new Uint8Array(0);
@@ -93,25 +91,7 @@ export class BitReader {
     const pos = this.pos;
     if (pos + n > this.end) throw new RangeError(END_OF_STREAM);
     this.pos = pos + n;
-    const b = this.buf;
-    const i = pos >>> 3;
-    const s = pos & 7;
-    if (i + 4 < b.length) {
-      const w = (((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) << s) | (b[i + 4] >>> (8 - s));
-      return w >>> (32 - n);
-    }
-    let result = 0;
-    let idx = i;
-    let avail = 8 - s;
-    let left = n;
-    while (left > 0) {
-      const take = left < avail ? left : avail;
-      result = (result << take) | ((b[idx] >>> (avail - take)) & ((1 << take) - 1));
-      left -= take;
-      idx++;
-      avail = 8;
-    }
-    return result >>> 0;
+    return readBits(this.buf, pos, n);
   }
 
   byte(): number {

@@ -14,7 +14,7 @@
  */
 import type { FloatHistogram } from '@vigil/model';
 import type { SampleIterator, SampleSink } from '../storage.js';
-import { BitWriter, writeUvarintBits, writeVarintBits } from './bstream.js';
+import { BitWriter, END_OF_STREAM, read32, readBits, writeUvarintBits, writeVarintBits } from './bstream.js';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer); // little-endian: [lo, hi]
@@ -246,15 +246,13 @@ export class ChunkDecodeError extends Error {
   }
 }
 
-const END_OF_STREAM = 'unexpected end of bit stream';
-
 /**
  * Reads an XOR chunk sample by sample, without allocating. A corrupt or truncated chunk ends the
  * iteration early with `err` set, rather than throwing into the query loop.
  *
- * The bit reading is inlined here (no separate reader object): a read of up to 32 bits assembles the
- * five bytes around the position at once instead of looping bit group by bit group, and the iterator
- * is one object. Subclasses (the block series iterator) build on `next`.
+ * The stream position lives in the iterator's own fields (no separate reader object): a read of up to
+ * 32 bits is `readBits` (the five bytes around the position at once), and the iterator is one object.
+ * Subclasses (the block series iterator) build on `next`.
  */
 export class XorIterator implements SampleIterator {
   t = 0;
@@ -481,27 +479,7 @@ export class XorIterator implements SampleIterator {
     const pos = this.pos;
     if (pos + n > this.end) throw new RangeError(END_OF_STREAM);
     this.pos = pos + n;
-    const b = this.buf;
-    const i = pos >>> 3;
-    const s = pos & 7;
-    if (i + 4 < b.length) {
-      // The 32 bits at `pos`: four bytes shifted left, topped up from the fifth.
-      const w = (((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) << s) | (b[i + 4] >>> (8 - s));
-      return w >>> (32 - n);
-    }
-    // Near the end of the buffer: byte by byte.
-    let result = 0;
-    let idx = i;
-    let avail = 8 - s;
-    let left = n;
-    while (left > 0) {
-      const take = left < avail ? left : avail;
-      result = (result << take) | ((b[idx] >>> (avail - take)) & ((1 << take) - 1));
-      left -= take;
-      idx++;
-      avail = 8;
-    }
-    return result >>> 0;
+    return readBits(this.buf, pos, n);
   }
 
   /** A Go unsigned varint from the bit stream (exact up to 2^53). */
@@ -602,9 +580,3 @@ export class XorIterator implements SampleIterator {
 
 const EMPTY_BYTES = new Uint8Array(0);
 
-/** The 32 bits at bit `pos` of `b` (as a signed 32-bit number); bytes `pos/8 .. pos/8 + 4` must exist. */
-function read32(b: Uint8Array, pos: number): number {
-  const i = pos >>> 3;
-  const s = pos & 7;
-  return (((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) << s) | (b[i + 4] >>> (8 - s));
-}

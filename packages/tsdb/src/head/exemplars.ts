@@ -3,7 +3,7 @@
  * `capacity` exemplars across all series are kept; each series links its own exemplars oldest to newest
  * through the ring, so a query walks only the series it matches.
  */
-import type { Labels, Matcher } from '@vigil/model';
+import { sameFloatBits, type Labels, type Matcher } from '@vigil/model';
 import { AppendError, type Exemplar } from '../storage.js';
 
 /** OpenMetrics caps an exemplar's label set at 128 UTF-8 characters. */
@@ -13,15 +13,6 @@ interface SeriesExemplars {
   readonly labels: Labels;
   oldest: number;
   newest: number;
-}
-
-const f64 = new Float64Array(2);
-const u32 = new Uint32Array(f64.buffer);
-
-function sameBits(a: number, b: number): boolean {
-  f64[0] = a;
-  f64[1] = b;
-  return u32[0] === u32[2] && u32[1] === u32[3];
 }
 
 export class CircularExemplarStorage {
@@ -67,7 +58,7 @@ export class CircularExemplarStorage {
     if (idx === undefined) return true;
     const newest = idx.newest;
     const nt = this.ts[newest];
-    if (nt === e.t && sameBits(this.vs[newest], e.value) && this.exLabels[newest]!.equals(e.labels)) return false;
+    if (nt === e.t && sameFloatBits(this.vs[newest], e.value) && this.exLabels[newest]!.equals(e.labels)) return false;
     if (e.t <= nt) throw new AppendError('out_of_order_exemplar');
     return true;
   }
