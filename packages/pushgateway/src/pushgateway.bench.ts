@@ -8,7 +8,7 @@
  *   are filled with the consistency check off: the Pushgateway's check gathers everything it holds on
  *   every push, so 10,000 checked pushes would take many minutes; what is stored is the same;
  * - scrape_10k_groups: time to serve GET /metrics (text) with those 10,000 groups;
- * - wipe_5k_groups: time from `PUT /api/v1/admin/wipe` until the exposition holds no group.
+ * - wipe_5k_groups: time from `PUT /api/v1/admin/wipe` until the exposition holds no group (median of 3).
  *
  * Bounded: about a minute. BENCH_PUSH_SECONDS sets the push phase's length (default 8 per gateway).
  */
@@ -196,11 +196,19 @@ async function main(): Promise<void> {
     const v = await startVigil({ check: false });
     const p = await startPeer({ check: false });
     try {
-      await fill(v, 5000);
-      await fill(p, 5000);
-      await settled(v, 5000);
-      await settled(p, 5000);
-      line('wipe_5k_groups', await wipeMs(v), await wipeMs(p), '<=1.0', 'ms');
+      // The median of three fill-and-wipe rounds: one wipe is a few milliseconds, within a GC's reach.
+      const vt: number[] = [];
+      const pt: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        await fill(v, 5000);
+        await fill(p, 5000);
+        await settled(v, 5000);
+        await settled(p, 5000);
+        vt.push(await wipeMs(v));
+        pt.push(await wipeMs(p));
+      }
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1]!;
+      line('wipe_5k_groups', median(vt), median(pt), '<=1.0', 'ms');
     } finally {
       await stop(v, p);
     }
