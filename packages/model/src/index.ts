@@ -1,4 +1,4 @@
-export { Labels, LabelsBuilder, METRIC_NAME, hashStrings, isValidLabelName, isValidMetricName } from './labels.js';
+export { Labels, LabelsBuilder, METRIC_NAME, compareUtf8, hashStrings, isValidLabelName, isValidMetricName } from './labels.js';
 export { quoteGoString, escapeGoRune } from './go-quote.js';
 export { VigilError, isVigilError, errorMessage, type ErrorCode } from './errors.js';
 export { parseDuration, tryParseDuration, formatDuration } from './duration.js';

@@ -118,13 +118,16 @@ export class Labels {
     return true;
   }
 
-  /** Orders label sets as Prometheus does: pair by pair, name then value; shorter first on a tie. */
+  /**
+   * Orders label sets as Prometheus does: pair by pair, name then value, strings by their UTF-8 bytes;
+   * shorter first on a tie.
+   */
   static compare(a: Labels, b: Labels): number {
     const x = a.flat;
     const y = b.flat;
     const n = Math.min(x.length, y.length);
     for (let i = 0; i < n; i++) {
-      if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+      if (x[i] !== y[i]) return compareUtf8(x[i], y[i]);
     }
     return x.length - y.length;
   }
@@ -256,6 +259,27 @@ export function hashStrings(strings: readonly string[], from: number, to: number
   b = Math.imul(b, 0x85ebca6b);
   b ^= b >>> 13;
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}
+
+/**
+ * Compares strings by their UTF-8 bytes, as Go compares strings. UTF-16 order (`<`) agrees except where a
+ * surrogate (half of a character above U+FFFF) meets a character in U+E000–U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // Surrogates (U+D800–U+DFFF) move above U+E000–U+FFFF, keeping their order among themselves.
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Labels, LabelsBuilder, Matcher, formatFloat, formatFloatFixed, formatApiFloat, formatTimestampSeconds, parseDuration,
+  Labels, LabelsBuilder, Matcher, compareUtf8, formatFloat, formatFloatFixed, formatApiFloat, formatTimestampSeconds, parseDuration,
   formatDuration, tryParseDuration, compileAnchoredRegex, isValidLabelName, isValidMetricName, VigilError,
 } from './index.js';
 
@@ -152,4 +152,13 @@ test('label hashes spread over their low bits (hash tables key on them)', () => 
   for (let i = 0; i < 100000; i++) low.add(Labels.fromFlat(['__name__', 'm', 'i', String(i)]).hash() & 0xfffff);
   // 100k keys in 2^20 buckets: a uniform hash leaves about 95k distinct values.
   assert.ok(low.size > 90000, `only ${low.size} distinct low-bit values`);
+});
+
+test('compareUtf8 orders like Go byte comparison; Labels.compare uses it', () => {
+  const strs = ['b', 'a', '', 'ab', '\uffff', '\u{10000}', 'é', 'z'];
+  const byBytes = [...strs].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+  assert.deepEqual([...strs].sort(compareUtf8), byBytes);
+  const a = Labels.fromObject({ p: '\u{1F600}' });
+  const b = Labels.fromObject({ p: '\uffff' });
+  assert.ok(Labels.compare(b, a) < 0 && Labels.compare(a, b) > 0);
 });

@@ -3,7 +3,7 @@
  * API bodies read the same: `%q` quoting, the compact protobuf text form of a metric in consistency
  * errors, `time.Duration` and RFC 3339 times.
  */
-import { escapeGoRune, formatFloat, quoteGoString } from '@vigil/model';
+import { compareUtf8, escapeGoRune, formatFloat, quoteGoString } from '@vigil/model';
 
 /** Go's `strconv.Quote` (the `%q` verb on a string). */
 export const goQuote = quoteGoString;
@@ -214,24 +214,3 @@ export function goJsonObject(entries: Array<[string, string]>): string {
   return out + '}';
 }
 
-/**
- * Orders strings by their UTF-8 bytes, as Go compares strings. UTF-16 order agrees except where a
- * surrogate (a character above U+FFFF) meets a character in U+E000..U+FFFF.
- */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      // Surrogates (0xD800-0xDFFF) encode code points above U+FFFF: they sort after U+E000-U+FFFF.
-      const xs = x <= 0xdfff;
-      const ys = y <= 0xdfff;
-      if (xs !== ys) return xs ? 1 : -1;
-    }
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
-}

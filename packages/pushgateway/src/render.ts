@@ -8,10 +8,10 @@
  *
  * Also the protobuf exposition (the same families, for scrapers that ask for it).
  */
-import { escapeHelp, escapeLabelValue } from '@vigil/model';
+import { compareUtf8, escapeHelp, escapeLabelValue } from '@vigil/model';
 import { encodeMetricFamilies, formatTextValue, type ProtoMetricFamily } from '@vigil/exposition';
 import { FamilyBlock, KIND_NAMES, KIND_TEXT, Kind, protoMetricOf, type ParsedFamily, type ParsedMetric } from './family.js';
-import { compareUtf8, goQuote, protoTextMetric } from './go-format.js';
+import { goQuote, protoTextMetric } from './go-format.js';
 import { PUSH_FAILURE_TIME, PUSH_FAILURE_TIME_HELP, PUSH_TIME, PUSH_TIME_HELP, type MetricStore } from './store.js';
 
 export interface MergedFamily {

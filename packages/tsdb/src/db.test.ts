@@ -308,3 +308,27 @@ test('DB: refuses a directory a running Prometheus has locked', async () => {
     tmp.cleanup();
   }
 });
+
+test('DB: label values with characters above U+FFFF and in U+E000–U+FFFF are cut into a block in byte order', async () => {
+  const tmp = tempDir();
+  try {
+    const log: string[] = [];
+    const db = await openDB(tmp.path, opts({ logger: quietLogger(log) }));
+    // In UTF-16 '\u{1F600}' (a surrogate pair) sorts before '\uffff'; in UTF-8, as the index wants, after.
+    const values = ['/\u{1F600}', '/\uffff', '/\ue000', '/a'];
+    for (let t = 0; t < 4 * H; t += 60_000) {
+      const app = db.appender();
+      for (const path of values) app.append(0, Labels.fromObject({ __name__: 'paths', path }), t, t / 1000);
+      await app.commit();
+    }
+    const before = dump(db.querier(0, Infinity));
+    await db.compact();
+    assert.equal(db.blocks.length, 1, log.join('\n'));
+    assert.deepEqual(dump(db.querier(0, Infinity)), before);
+    const order = [...db.blocks[0]!.querier(0, Infinity).select(ALL)].map((s) => s.labels.get('path'));
+    assert.deepEqual(order, ['/a', '/\ue000', '/\uffff', '/\u{1F600}']);
+    await db.close();
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Labels, Matcher, isVigilError } from '@vigil/model';
+import { Labels, Matcher, compareUtf8, isVigilError } from '@vigil/model';
 import { conformanceDir, tempDir } from '@vigil/testkit';
 import type { ChunkMeta, ChunkSeries } from '../chunk-types.js';
 import { Block } from './block.js';
 import { ChunkReader, ChunkWriter } from './chunks.js';
 import { crc32c } from './crc32c.js';
-import { Decbuf, Encbuf, compareUtf8 } from './encoding.js';
+import { Decbuf, Encbuf } from './encoding.js';
 import { IndexReader } from './index-reader.js';
 import { IndexWriter } from './index-writer.js';
 import { encodeMeta, parseMeta } from './meta.js';
@@ -78,12 +78,6 @@ test('varints decode alike with room to spare and at the very end of their data,
       assert.equal(d.pos, n, `${v} (pad ${pad}): bytes consumed`);
     }
   }
-});
-
-test('compareUtf8 orders like Go byte comparison', () => {
-  const strs = ['b', 'a', '', 'ab', '\uffff', '\u{10000}', 'é', 'z'];
-  const byBytes = [...strs].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
-  assert.deepEqual([...strs].sort(compareUtf8), byBytes);
 });
 
 test('ULIDs carry their time and sort by it', () => {
@@ -201,14 +195,7 @@ test('index round trip: symbols, series with chunk metas, postings, label values
       Labels.fromObject({ __name__: 'b', job: 'x', path: '/é/\u{1F600}' }),
       Labels.fromObject({ __name__: 'b', job: 'x', path: '/\uffff' }),
       Labels.fromObject({ __name__: 'c' }),
-    ].sort((x, y) => {
-      // Pair by pair in byte order, as the index requires (not by the quoted text form).
-      for (let i = 0; i < Math.min(x.flat.length, y.flat.length); i++) {
-        const c = compareUtf8(x.flat[i]!, y.flat[i]!);
-        if (c !== 0) return c;
-      }
-      return x.flat.length - y.flat.length;
-    });
+    ].sort(Labels.compare);
     const symbols = sets.flatMap((l) => [...l.flat]);
     const w = new IndexWriter(path, symbols);
     const ids: number[] = [];

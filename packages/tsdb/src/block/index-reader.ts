@@ -6,9 +6,9 @@
  * read while its page is cached (the page remembers it, see `FileReader`), so repeated queries do not
  * checksum the same entries again. Every problem is a `corruption` error naming the file and the offset.
  */
-import { Labels } from '@vigil/model';
+import { Labels, compareUtf8 } from '@vigil/model';
 import { crc32c } from './crc32c.js';
-import { Decbuf, compareUtf8, corruption } from './encoding.js';
+import { Decbuf, corruption } from './encoding.js';
 import { FileReader } from './file-reader.js';
 import { PAGE_SIZE, type PageCache } from './page-cache.js';
 import { INDEX_FORMAT_V2, INDEX_HEADER_LEN, INDEX_TOC_LEN, MAGIC_INDEX, type IndexTOC } from './index-writer.js';

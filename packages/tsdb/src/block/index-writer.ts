@@ -5,9 +5,9 @@
  * format spec (`tsdb-format/index.md`) and what Prometheus writes, so that Prometheus reads our blocks.
  */
 import type { Labels } from '@vigil/model';
-import { VigilError } from '@vigil/model';
+import { VigilError, compareUtf8 } from '@vigil/model';
 import { crc32c } from './crc32c.js';
-import { Encbuf, compareUtf8 } from './encoding.js';
+import { Encbuf } from './encoding.js';
 import { BufferedFileWriter } from './fsutil.js';
 
 export const MAGIC_INDEX = 0xbaaad700;
