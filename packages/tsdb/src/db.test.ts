@@ -322,11 +322,19 @@ test('DB: label values with characters above U+FFFF and in U+E000–U+FFFF are c
       await app.commit();
     }
     const before = dump(db.querier(0, Infinity));
+    const inOrder = ['/a', '/\ue000', '/\uffff', '/\u{1F600}'];
+    const headQ = db.querier(0, Infinity);
+    assert.deepEqual(headQ.labelValues('path'), inOrder);
+    headQ.close();
     await db.compact();
     assert.equal(db.blocks.length, 1, log.join('\n'));
+    const blockQ = db.querier(0, 2 * H - 1);
+    assert.deepEqual(blockQ.labelValues('path'), inOrder);
+    assert.deepEqual(blockQ.labelValues('path', [new Matcher('=', '__name__', 'paths')]), inOrder);
+    blockQ.close();
     assert.deepEqual(dump(db.querier(0, Infinity)), before);
     const order = [...db.blocks[0]!.querier(0, Infinity).select(ALL)].map((s) => s.labels.get('path'));
-    assert.deepEqual(order, ['/a', '/\ue000', '/\uffff', '/\u{1F600}']);
+    assert.deepEqual(order, inOrder);
     await db.close();
   } finally {
     tmp.cleanup();

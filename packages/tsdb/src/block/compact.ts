@@ -11,12 +11,10 @@
  */
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Labels } from '@vigil/model';
 import type { ChunkMeta, ChunkSeries, ChunkSeriesSource } from '../chunk-types.js';
 import { decodeChunk, encodeSamples, newSampleColumns, pushSample } from '../chunkenc/encode.js';
-import { VigilError } from '@vigil/model';
+import { Labels, VigilError } from '@vigil/model';
 import type { Block } from './block.js';
-import { compareLabelsUtf8 } from './index-writer.js';
 import type { BlockDesc, BlockMeta } from './meta.js';
 import { isDeleted, type Interval } from './tombstones.js';
 import { TMP_FOR_DELETION_SUFFIX, writeBlock, type WrittenBlock } from './writer.js';
@@ -239,7 +237,7 @@ export function blocksChunkSource(blocks: readonly Block[], mint: number, maxt: 
       for (let i = 0; i < blocks.length; i++) advance(i);
       for (;;) {
         let min: Labels | undefined;
-        for (const h of heads) if (h && (min === undefined || compareLabelsUtf8(h.labels, min) < 0)) min = h.labels;
+        for (const h of heads) if (h && (min === undefined || Labels.compare(h.labels, min) < 0)) min = h.labels;
         if (min === undefined) return;
         const chunks: SourceChunk[] = [];
         for (let i = 0; i < blocks.length; i++) {

@@ -5,13 +5,12 @@
  * cut where Prometheus's head would cut them (120 samples, or earlier at a predicted end time within
  * a chunk range of twice the block duration), so the blocks match promtool's chunk for chunk.
  */
-import type { Labels } from '@vigil/model';
+import { Labels } from '@vigil/model';
 import { AppendError } from '../storage.js';
 import type { ChunkMeta, ChunkSeries } from '../chunk-types.js';
 import { ENCODING_XOR } from '../chunk-types.js';
 import { SAMPLES_PER_CHUNK, XorChunk } from '../chunkenc/xor.js';
 import { DEFAULT_BLOCK_DURATION } from './compact.js';
-import { compareLabelsUtf8 } from './index-writer.js';
 import { writeBlock, type WrittenBlock } from './writer.js';
 
 const f64 = new Float64Array(1);
@@ -131,7 +130,7 @@ export class BlockBuilder {
    * released once its block is written.
    */
   async write(dir: string, options: { now?: number; onBlock?: (b: WrittenBlock) => void } = {}): Promise<WrittenBlock[]> {
-    const order = this.series.map((_, i) => i).sort((a, b) => compareLabelsUtf8(this.series[a].labels, this.series[b].labels));
+    const order = this.series.map((_, i) => i).sort((a, b) => Labels.compare(this.series[a].labels, this.series[b].labels));
     const out: WrittenBlock[] = [];
     for (const w0 of this.windows()) {
       const series = this.series;

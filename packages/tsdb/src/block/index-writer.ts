@@ -4,8 +4,7 @@
  * table, postings offset table, TOC. Every section carries a CRC32-C. Layout and alignment follow the
  * format spec (`tsdb-format/index.md`) and what Prometheus writes, so that Prometheus reads our blocks.
  */
-import type { Labels } from '@vigil/model';
-import { VigilError, compareUtf8 } from '@vigil/model';
+import { Labels, VigilError, compareUtf8 } from '@vigil/model';
 import { crc32c } from './crc32c.js';
 import { Encbuf } from './encoding.js';
 import { BufferedFileWriter } from './fsutil.js';
@@ -88,7 +87,7 @@ export class IndexWriter {
    */
   addSeries(labels: Labels, metas: ArrayLike<number>, from = 0, to = metas.length): number {
     if (this.lastLabels !== undefined) {
-      const c = compareLabelsUtf8(labels, this.lastLabels);
+      const c = Labels.compare(labels, this.lastLabels);
       if (c <= 0) throw new VigilError('internal', `index writer: series ${labels.toString()} added out of order (after ${this.lastLabels.toString()})`);
     }
     this.lastLabels = labels;
@@ -272,13 +271,3 @@ export class IndexWriter {
 
 const ZEROS = new Uint8Array(16);
 
-/** Orders label sets as the index requires: pair by pair, name then value, by UTF-8 bytes. */
-export function compareLabelsUtf8(a: Labels, b: Labels): number {
-  const x = a.flat;
-  const y = b.flat;
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    if (x[i] !== y[i]) return compareUtf8(x[i], y[i]);
-  }
-  return x.length - y.length;
-}

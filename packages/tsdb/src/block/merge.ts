@@ -3,7 +3,7 @@
  * their samples interleaved by time; where two sources hold a sample at the same timestamp (overlapping
  * blocks, a block and the head), the first querier in the list wins.
  */
-import { Labels, type FloatHistogram, type Matcher } from '@vigil/model';
+import { Labels, compareUtf8, type FloatHistogram, type Matcher } from '@vigil/model';
 import type { Querier, SampleIterator, SelectHints, Series } from '../storage.js';
 
 /** Merges samples of several iterators by time, keeping one sample per timestamp. */
@@ -112,7 +112,7 @@ export function mergeSeriesLists(lists: Series[][]): Series[] {
 function mergeSorted(lists: string[][]): string[] {
   const set = new Set<string>();
   for (const l of lists) for (const s of l) set.add(s);
-  return [...set].sort();
+  return [...set].sort(compareUtf8);
 }
 
 class MergeQuerier implements Querier {

@@ -2,7 +2,7 @@
  * Reading a block through the `Querier` seam: matchers are resolved to postings, series are read from
  * the index, chunks are loaded and decoded only when a series is iterated, tombstones hide deleted ranges.
  */
-import { Labels, VigilError, type FloatHistogram, type Matcher } from '@vigil/model';
+import { VigilError, compareUtf8, type FloatHistogram, type Labels, type Matcher } from '@vigil/model';
 import { ENCODING_FLOAT_HISTOGRAM, ENCODING_HISTOGRAM, ENCODING_XOR } from '../chunk-types.js';
 import { HistogramIterator } from '../chunkenc/histogram.js';
 import { XorIterator } from '../chunkenc/xor.js';
@@ -315,7 +315,7 @@ export class BlockQuerier implements Querier {
     if (!matchers || matchers.length === 0) return this.r.index.labelNames();
     const names = new Set<string>();
     for (const s of this.select(matchers, { labelsOnly: true })) s.labels.forEach((n) => names.add(n));
-    return [...names].sort();
+    return [...names].sort(compareUtf8);
   }
 
   labelValues(name: string, matchers?: readonly Matcher[]): string[] {
@@ -325,7 +325,7 @@ export class BlockQuerier implements Querier {
       const v = s.labels.get(name);
       if (v !== '') values.add(v);
     }
-    return [...values].sort();
+    return [...values].sort(compareUtf8);
   }
 
   close(): void {

@@ -4,7 +4,6 @@ import type { ChunkMeta, ChunkSeries, ChunkSeriesSource } from '../chunk-types.j
 import { ENCODING_XOR } from '../chunk-types.js';
 import { SAMPLES_PER_CHUNK, XorChunk } from '../chunkenc/xor.js';
 import type { Querier } from '../storage.js';
-import { compareLabelsUtf8 } from './index-writer.js';
 
 export interface TestSeries {
   readonly labels: Labels;
@@ -44,7 +43,7 @@ export function toChunks(ts: Float64Array, vs: Float64Array, perChunk = SAMPLES_
 
 /** A block source over `series` (sorted here), with time range [mint, maxt] inclusive. */
 export function sourceOf(series: readonly TestSeries[], mint?: number, maxt?: number, perChunk?: number): ChunkSeriesSource {
-  const sorted = [...series].sort((a, b) => compareLabelsUtf8(a.labels, b.labels));
+  const sorted = [...series].sort((a, b) => Labels.compare(a.labels, b.labels));
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of sorted) {

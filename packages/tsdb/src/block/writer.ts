@@ -5,14 +5,13 @@
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Labels } from '@vigil/model';
-import { VigilError } from '@vigil/model';
+import { Labels, VigilError } from '@vigil/model';
 import type { ChunkMeta, ChunkSeriesSource } from '../chunk-types.js';
 import { ENCODING_FLOAT_HISTOGRAM, ENCODING_HISTOGRAM } from '../chunk-types.js';
 import { decodeChunk, encodeSamples, newSampleColumns } from '../chunkenc/encode.js';
 import { CHUNKS_DIRNAME, ChunkWriter, DEFAULT_SEGMENT_SIZE } from './chunks.js';
 import { fsyncDir } from './fsutil.js';
-import { IndexWriter, compareLabelsUtf8 } from './index-writer.js';
+import { IndexWriter } from './index-writer.js';
 import { META_VERSION, writeMetaFile, type BlockDesc, type BlockMeta } from './meta.js';
 import { Tombstones, writeTombstonesFile } from './tombstones.js';
 import { newUlid } from './ulid.js';
@@ -105,7 +104,7 @@ export async function writeBlock(dir: string, source: ChunkSeriesSource, options
     let prev: Labels | undefined;
     let sinceYield = 0;
     for (const s of source.series()) {
-      if (prev !== undefined && compareLabelsUtf8(s.labels, prev) <= 0) {
+      if (prev !== undefined && Labels.compare(s.labels, prev) <= 0) {
         throw new VigilError('internal', `block source is not sorted: ${s.labels.toString()} after ${prev.toString()}`);
       }
       prev = s.labels;

@@ -3,9 +3,9 @@
  * in the range, with nothing deleted and no out-of-order samples, are handed over as they are (no
  * re-encoding: a head cut costs a copy at most); the others are re-encoded from their samples in range.
  */
+import { Labels } from '@vigil/model';
 import type { ChunkMeta, ChunkSeries, ChunkSeriesSource } from '../chunk-types.js';
 import { encodeSamples } from '../chunkenc/encode.js';
-import { compareLabelsUtf8 } from '../block/index-writer.js';
 import type { Head } from './head.js';
 import { mergedSamples, snapshotChunks } from './querier.js';
 import type { MemSeries } from './series.js';
@@ -62,7 +62,7 @@ export function headChunkSeriesSource(head: Head, mint: number, maxt: number, on
         if (smin <= maxt && smax >= mint) picked.push(s);
       }
       // The index wants UTF-8 byte order.
-      picked.sort((a, b) => compareLabelsUtf8(a.labels, b.labels));
+      picked.sort((a, b) => Labels.compare(a.labels, b.labels));
       for (const s of picked) {
         const chunks = seriesChunks(head, s, mint, maxt, onlyOoo);
         if (chunks.length > 0) yield { labels: s.labels, chunks };

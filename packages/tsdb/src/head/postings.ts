@@ -3,7 +3,7 @@
  * `Uint32Array`s. Label strings are interned here: a series' labels are rebuilt from the canonical strings
  * of the index, so each distinct name and value is held once however many series share it.
  */
-import { Labels } from '@vigil/model';
+import { Labels, compareUtf8 } from '@vigil/model';
 
 const EMPTY = new Uint32Array(0);
 
@@ -178,14 +178,14 @@ export class MemPostings {
   labelNames(): string[] {
     const out: string[] = [];
     for (const ne of this.names.values()) if (ne.values.size > 0) out.push(ne.name);
-    return out.sort(compareStrings);
+    return out.sort(compareUtf8);
   }
 
   /** Every value of label `name`, sorted. */
   labelValues(name: string): string[] {
     const ne = this.names.get(name);
     if (ne === undefined) return [];
-    return [...ne.values.keys()].sort(compareStrings);
+    return [...ne.values.keys()].sort(compareUtf8);
   }
 
   /** Drops the series whose ref is set in `dead` (indexed by ref); `labels` are theirs. */
@@ -216,6 +216,3 @@ export class MemPostings {
   }
 }
 
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

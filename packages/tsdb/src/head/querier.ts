@@ -3,13 +3,12 @@
  * with samples in range, and snapshots their chunks: closed chunks by reference (their bytes never
  * change), the open chunk by copy, so a later append cannot change what an iterator sees.
  */
-import { Labels, type FloatHistogram, type Matcher } from '@vigil/model';
+import { Labels, compareUtf8, type FloatHistogram, type Matcher } from '@vigil/model';
 import { ENCODING_XOR } from '../chunk-types.js';
 import { HistogramIterator } from '../chunkenc/histogram.js';
 import { XorIterator } from '../chunkenc/xor.js';
 import type { Querier, SampleIterator, SelectHints, Series } from '../storage.js';
 import type { Head } from './head.js';
-import { compareStrings } from './postings.js';
 import { CLOSED_STRIDE, closedEncoding, type MemSeries } from './series.js';
 
 /** The chunks of one series that overlap a time range, frozen at select time. */
@@ -392,7 +391,7 @@ export class HeadQuerier implements Querier {
       const f = s.labels.flat;
       for (let i = 0; i < f.length; i += 2) names.add(f[i]);
     }
-    return [...names].sort(compareStrings);
+    return [...names].sort(compareUtf8);
   }
 
   labelValues(name: string, matchers?: readonly Matcher[]): string[] {
@@ -403,7 +402,7 @@ export class HeadQuerier implements Querier {
       const v = s.labels.get(name);
       if (v !== '') values.add(v);
     }
-    return [...values].sort(compareStrings);
+    return [...values].sort(compareUtf8);
   }
 
   close(): void {}
