@@ -31,5 +31,7 @@ export interface ChunkSeries {
 export interface ChunkSeriesSource {
   readonly mint: number;
   readonly maxt: number;
+  /** Long preparation (sorting) that `series()` would otherwise do in one piece; awaited first if present. */
+  prepare?(): Promise<void>;
   series(): Iterable<ChunkSeries>;
 }

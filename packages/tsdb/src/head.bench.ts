@@ -11,6 +11,9 @@
  * - WAL replay time for 1M series x 1 h: from process start until ready (Vigil: `openDB` resolved;
  *   Prometheus: `/-/ready` answers 200).
  *
+ * - cutting a block from a head of 1M series: how long it takes and the longest event-loop stall meanwhile
+ *   (no peer: Prometheus compacts on other goroutines while it serves).
+ *
  * The 1M-series cases write a 700 MB WAL and take about two minutes; VIGIL_BENCH_SKIP_1M=1 skips them.
  */
 import { spawn } from 'node:child_process';
@@ -24,6 +27,7 @@ import { RecordBuffer, encodeSamplesRecord, encodeSeriesRecord } from './wal/rec
 import { WAL } from './wal/wal.js';
 
 const CHILD = fileURLToPath(new URL('./head-replay.child.js', import.meta.url));
+const CUT_CHILD = fileURLToPath(new URL('./head-cut.child.js', import.meta.url));
 const prometheus = requireProgram('prometheus', 'prometheus');
 const promtool = requireProgram('promtool', 'prometheus');
 
@@ -203,10 +207,24 @@ async function headCases(tmp: string): Promise<void> {
   }
 }
 
+/** The block cut of a 1M-series head, in a child process with room for it. */
+function cutCase(tmp: string): void {
+  if (process.env.VIGIL_BENCH_SKIP_1M === '1') return;
+  const dir = join(tmp, 'cut-1m');
+  mkdirSync(dir);
+  const res = runProgram(process.execPath, ['--max-old-space-size=8192', CUT_CHILD, dir, '1000000']);
+  if (res.status !== 0) throw new Error(`head-cut child failed: ${res.stderr.slice(-2000)}`);
+  const r = JSON.parse(res.stdout.trim().split('\n').pop()!) as { cutMs: number; longestStallMs: number; blocks: number };
+  if (r.blocks !== 1) throw new Error(`head-cut child wrote ${r.blocks} blocks, want 1`);
+  console.log(`head/cut-1m-series-time: vigil=${(r.cutMs / 1000).toFixed(1)} prometheus=- ratio=- goal=report s`);
+  console.log(`head/cut-1m-series-longest-stall: vigil=${r.longestStallMs.toFixed(0)} prometheus=- ratio=- goal=report ms`);
+}
+
 const tmp = tempDir('vigil-head-bench-');
 try {
   await appendThroughput(tmp.path);
   await headCases(tmp.path);
+  cutCase(tmp.path);
 } finally {
   tmp.cleanup();
 }

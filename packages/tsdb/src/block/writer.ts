@@ -103,6 +103,7 @@ export async function writeBlock(dir: string, source: ChunkSeriesSource, options
     let numChunks = 0;
     let prev: Labels | undefined;
     let sinceYield = 0;
+    await source.prepare?.();
     for (const s of source.series()) {
       if (prev !== undefined && Labels.compare(s.labels, prev) <= 0) {
         throw new VigilError('internal', `block source is not sorted: ${s.labels.toString()} after ${prev.toString()}`);

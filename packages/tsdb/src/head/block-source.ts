@@ -9,6 +9,7 @@ import { encodeSamples } from '../chunkenc/encode.js';
 import type { Head } from './head.js';
 import { mergedSamples, snapshotChunks } from './querier.js';
 import type { MemSeries } from './series.js';
+import { sortYielding } from '../sort-yielding.js';
 
 function overlapsDeleted(deleted: readonly number[] | null, mint: number, maxt: number): boolean {
   if (deleted === null) return false;
@@ -41,29 +42,39 @@ export function seriesChunks(head: Head, s: MemSeries, mint: number, maxt: numbe
   return encodeSamples(m.ts, m.vs, m.hs, m.n);
 }
 
+// The index wants label sets in UTF-8 byte order: `Labels.compare`'s.
+const byLabels = (a: MemSeries, b: MemSeries): number => Labels.compare(a.labels, b.labels);
+
 export function headChunkSeriesSource(head: Head, mint: number, maxt: number, onlyOoo = false): ChunkSeriesSource {
+  const pick = (): MemSeries[] => {
+    const st = head.state;
+    const picked: MemSeries[] = [];
+    for (const s of head.allSeries()) {
+      let smin = st.minT[s.slot];
+      let smax = st.maxT[s.slot];
+      if (onlyOoo) {
+        if (s.ooo === null) continue;
+        smin = s.ooo.mint;
+        smax = s.ooo.maxt;
+      } else if (s.ooo !== null) {
+        if (s.ooo.maxt > smax) smax = s.ooo.maxt;
+        if (!(smin <= s.ooo.mint)) smin = s.ooo.mint;
+      }
+      if (smin <= maxt && smax >= mint) picked.push(s);
+    }
+    return picked;
+  };
+  let prepared: MemSeries[] | null = null;
   return {
     mint,
     maxt,
+    async prepare(): Promise<void> {
+      prepared = await sortYielding(pick(), byLabels);
+    },
     *series(): Iterable<ChunkSeries> {
-      const st = head.state;
-      const picked: MemSeries[] = [];
-      for (const s of head.allSeries()) {
-        let smin = st.minT[s.slot];
-        let smax = st.maxT[s.slot];
-        if (onlyOoo) {
-          if (s.ooo === null) continue;
-          smin = s.ooo.mint;
-          smax = s.ooo.maxt;
-        } else if (s.ooo !== null) {
-          if (s.ooo.maxt > smax) smax = s.ooo.maxt;
-          if (!(smin <= s.ooo.mint)) smin = s.ooo.mint;
-        }
-        if (smin <= maxt && smax >= mint) picked.push(s);
-      }
-      // The index wants UTF-8 byte order.
-      picked.sort((a, b) => Labels.compare(a.labels, b.labels));
-      for (const s of picked) {
+      const sorted = prepared ?? pick().sort(byLabels);
+      prepared = null;
+      for (const s of sorted) {
         const chunks = seriesChunks(head, s, mint, maxt, onlyOoo);
         if (chunks.length > 0) yield { labels: s.labels, chunks };
       }
