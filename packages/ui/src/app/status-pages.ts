@@ -65,13 +65,18 @@ export function statusPage(root: HTMLElement, api: ApiClient): Cleanup {
   };
 }
 
-const countTable = (title: string, head: string, rows: NameCount[] | null) =>
+const countTable = (title: string, head: string, rows: NameCount[] | null, valueHead = 'Count') =>
   el(
     'section',
     { class: 'card' },
     el('h2', null, title),
     rows && rows.length > 0
-      ? el('table', { class: 'data-table' }, el('thead', null, el('tr', null, el('th', null, head), el('th', { class: 'num' }, 'Count'))), el('tbody', null, ...rows.map((r) => el('tr', null, el('td', null, r.name), el('td', { class: 'num' }, r.value.toLocaleString('en-US'))))))
+      ? el(
+        'table',
+        { class: 'data-table counts' },
+        el('thead', null, el('tr', null, el('th', null, head), el('th', { class: 'num' }, valueHead))),
+        el('tbody', null, ...rows.map((r) => el('tr', null, el('td', { class: 'name' }, r.name), el('td', { class: 'num' }, r.value.toLocaleString('en-US'))))),
+      )
       : el('div', { class: 'empty' }, 'None.'),
   );
 
@@ -94,7 +99,7 @@ export function tsdbStatusPage(root: HTMLElement, api: ApiClient): Cleanup {
         { class: 'cards' },
         countTable('Top metrics by series count', 'Metric', st.seriesCountByMetricName),
         countTable('Top label names by value count', 'Label name', st.labelValueCountByLabelName),
-        countTable('Top label names by memory used', 'Label name', st.memoryInBytesByLabelName),
+        countTable('Top label names by memory used', 'Label name', st.memoryInBytesByLabelName, 'Bytes'),
         countTable('Top label pairs by series count', 'Label pair', st.seriesCountByLabelValuePair),
       ),
     );

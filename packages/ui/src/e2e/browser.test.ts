@@ -276,7 +276,12 @@ describe('web UI in headless chromium against vigil server', () => {
       assert.equal(await page.locator('main .alert-error').count(), 0, `${p.path}: ${text.slice(0, 300)}`);
       await shot(page, p.name);
     }
-    assert.ok((await page.locator('main .y-key').count()) === 0); // last page was TSDB; the YAML check is below
+    // Last page was TSDB: every count is inside its card, however long the names beside it.
+    const clipped = await page.evaluate(() =>
+      [...document.querySelectorAll('main .card td.num')].filter((td) => td.getBoundingClientRect().right > td.closest('.card')!.getBoundingClientRect().right + 0.5).length);
+    assert.ok((await page.locator('main .card td.num').count()) >= 30, 'the count tables are there');
+    assert.equal(clipped, 0, 'numbers pushed out of their cards');
+    assert.ok((await page.locator('main .y-key').count()) === 0); // the YAML check is below
     await page.goto(`${server.url}/config`);
     await page.waitForSelector('[data-testid="config-yaml"] .y-key');
   });
