@@ -12,6 +12,7 @@ PACKAGES=(
   python3-prometheus-client
   victoria-metrics
   chromium                    # the browser for the UI tests (driven by playwright-core)
+  zstd                        # compresses WAL records the way Prometheus 3.x's zstd option does
 )
 
 missing=()

@@ -1,6 +1,7 @@
 /**
  * Reading WAL segments: pages of 32 KiB holding record fragments `type <1> | len <BE16> | crc32c <BE32> |
- * data`, fragments joined into records (full, or first-middle-last), snappy-compressed records decoded.
+ * data`, fragments joined into records (full, or first-middle-last), snappy- and zstd-compressed records
+ * decoded (Prometheus 3.x writes zstd with `--storage.tsdb.wal-compression-type=zstd`).
  * A segment that ends inside a page counts as padded with zeros, as Prometheus reads it.
  *
  * Any damage (bad checksum, impossible length, fragment out of sequence, a record cut off by the end of
@@ -11,6 +12,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VigilError } from '@vigil/model';
 import { crc32c } from '../block/crc32c.js';
+import { decompress as zstdDecompress } from 'fzstd';
 import { snappyDecode, snappyDecodedLength } from './snappy.js';
 
 export const PAGE_SIZE = 32 * 1024;
@@ -93,7 +95,7 @@ export function readSegment(dir: string, segment: number, onRecord: RecordHandle
     let goodOffset = 0; // end of the last whole record
     let recStart = -1; // file offset where the record being assembled began
     let recLen = 0;
-    let compressed = false;
+    let compression = 0; // 0, SNAPPY_MASK or ZSTD_MASK
     const corrupt = (at: number, why: string): never => {
       throw new WalCorruptionError(dir, segment, at, goodOffset, why);
     };
@@ -133,7 +135,6 @@ export function readSegment(dir: string, segment: number, onRecord: RecordHandle
         continue;
       }
       if (pos + RECORD_HEADER_SIZE > pageEnd) corrupt(pos, 'record header crosses a page boundary');
-      if ((typ & ZSTD_MASK) !== 0) corrupt(pos, 'zstd-compressed record (not supported)');
       if ((typ & 0xe0) !== 0) corrupt(pos, `invalid record type byte 0x${typ.toString(16)}`);
       const kind = typ & 0x07;
       const length = (buf[b + 1] << 8) | buf[b + 2];
@@ -149,7 +150,7 @@ export function readSegment(dir: string, segment: number, onRecord: RecordHandle
           if (recStart >= 0) corrupt(pos, `unexpected ${kind === FragmentType.Full ? 'full' : 'first'} record fragment after an unfinished record`);
           recStart = pos;
           recLen = 0;
-          compressed = false;
+          compression = 0;
           break;
         case FragmentType.Middle:
         case FragmentType.Last:
@@ -158,7 +159,9 @@ export function readSegment(dir: string, segment: number, onRecord: RecordHandle
         default:
           corrupt(pos, `unknown record fragment type ${kind}`);
       }
-      if ((typ & SNAPPY_MASK) !== 0) compressed = true;
+      if ((typ & (SNAPPY_MASK | ZSTD_MASK)) === (SNAPPY_MASK | ZSTD_MASK)) corrupt(pos, 'record fragment marked both snappy- and zstd-compressed');
+      if ((typ & SNAPPY_MASK) !== 0) compression = SNAPPY_MASK;
+      else if ((typ & ZSTD_MASK) !== 0) compression = ZSTD_MASK;
       state.ensureRecord(recLen + length);
       state.rec.set(buf.subarray(dataStart, dataStart + length), recLen);
       recLen += length;
@@ -170,7 +173,7 @@ export function readSegment(dir: string, segment: number, onRecord: RecordHandle
         recStart = -1;
         goodOffset = Math.min(pos, size);
         records++;
-        if (compressed) {
+        if (compression === SNAPPY_MASK) {
           let out: number;
           try {
             const n = snappyDecodedLength(state.rec, 0, recLen);
@@ -181,6 +184,15 @@ export function readSegment(dir: string, segment: number, onRecord: RecordHandle
             return corrupt(at, (e as Error).message);
           }
           deliver(state.decoded, out, at);
+        } else if (compression === ZSTD_MASK) {
+          let out: Uint8Array;
+          try {
+            out = zstdDecompress(state.rec.subarray(0, recLen));
+          } catch (e) {
+            goodOffset = at;
+            return corrupt(at, `zstd: ${(e as Error).message}`);
+          }
+          deliver(out, out.length, at);
         } else {
           deliver(state.rec, recLen, at);
         }
