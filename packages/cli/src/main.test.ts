@@ -35,3 +35,15 @@ test('a bad flag names the flag and exits 2', async () => {
   assert.equal(await main(['check', 'metrics', '--format=xml', '--nope'], b.io), 2);
   assert.match(b.err(), /--nope/);
 });
+
+test('--version answers for vigil and for every command, as every Prometheus program does', async () => {
+  const top = io();
+  assert.equal(await main(['--version'], top.io), 0);
+  assert.match(top.out(), /^vigil, version \d+\.\d+\.\d+ \(node v\d+/);
+  for (const entry of commands) {
+    const v = io();
+    assert.equal(await main([...entry.path, '--version'], v.io), 0, entry.path.join(' '));
+    assert.match(v.out(), new RegExp(`^vigil ${entry.path.join(' ')}, version \\d+\\.\\d+\\.\\d+ `));
+    assert.equal(v.err(), '');
+  }
+});

@@ -78,6 +78,11 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
     io.stderr.write(`vigil: error: expected command but got "${prefix.join(' ') || argv[0]}", try --help\n`);
     return 2;
   }
+  // Every Prometheus program answers `--version`; so does every `vigil` command.
+  if (rest.includes('--version')) {
+    io.stdout.write(`vigil ${entry.path.join(' ')}, version ${VERSION} (node ${process.version})\n`);
+    return 0;
+  }
   const command = await entry.load();
   let parsed;
   try {
