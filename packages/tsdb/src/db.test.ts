@@ -162,6 +162,32 @@ test('DB: time retention deletes the oldest blocks', async () => {
   }
 });
 
+test('DB: size retention deletes the oldest blocks until blocks and WAL fit, newest kept', async () => {
+  const tmp = tempDir();
+  try {
+    // First without a size limit, to learn what the blocks weigh.
+    const free = await openDB(tmp.path, opts({ retentionDuration: 0, maxBlockDuration: 2 * H }));
+    await fill(free, 20, 0, 13 * H, 60_000);
+    await free.compact();
+    const sizes = free.blocks.map((b) => b.size());
+    const wal = free.walSize();
+    const all = free.blocks.map((b) => b.ulid);
+    await free.close();
+    assert.ok(all.length >= 4 && sizes.every((n) => n > 0), JSON.stringify(sizes));
+    // Room for the WAL and the two newest blocks only.
+    const limit = wal + sizes[sizes.length - 1]! + sizes[sizes.length - 2]! + 1;
+    const logs: string[] = [];
+    const db = await openDB(tmp.path, opts({ retentionDuration: 0, maxBlockDuration: 2 * H, retentionSize: limit, logger: quietLogger(logs) }));
+    const kept = db.blocks.map((b) => b.ulid);
+    assert.deepEqual(kept, all.slice(-2), 'the two newest blocks stay');
+    assert.ok(logs.filter((l) => /deleting block .* \(size retention\)/.test(l)).length === all.length - 2, logs.join('\n'));
+    assert.ok(db.blocks.reduce((n, b) => n + (b.size()), 0) + db.walSize() <= limit);
+    await db.close();
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('DB: an unreadable block is skipped with a log line, the rest is served', async () => {
   const tmp = tempDir();
   try {
