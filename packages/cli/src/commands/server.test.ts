@@ -317,3 +317,35 @@ test('`vigil` with no subcommand: the all-in-one server scrapes itself, the embe
     dir.cleanup();
   }
 });
+
+test('the query flags reach the engine: --query.lookback-delta, --query.max-samples, --query.timeout', { timeout: 60_000 }, async () => {
+  const dir = tempDir('vigil-server-query-flags-');
+  const procs: RunningProcess[] = [];
+  try {
+    writeFileSync(join(dir.path, 'self.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:0']\n`);
+    const limited = await startVigil([
+      'server', `--storage.tsdb.path=${join(dir.path, 'a')}`, `--config.file=${join(dir.path, 'self.yml')}`,
+      '--query.lookback-delta=1m', '--query.max-samples=5',
+    ]);
+    procs.push(limited.proc);
+    // `up` of the (refused) target is written at every scrape: a sample to look back to.
+    const at = await waitValue(limited.url, 'timestamp(up{job="self"})', (v) => v > 0, 'the first scrape');
+    const upAt = async (t: number) => (await json(`${limited.url}/api/v1/query?query=up&time=${t}`)).data.result.length;
+    assert.equal(await upAt(at + 50), 1, 'within the 1m lookback');
+    assert.equal(await upAt(at + 70), 0, 'beyond the 1m lookback (5m by default)');
+    const tooMany = await json(`${limited.url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m:1s])')}&time=${at + 30}`);
+    assert.equal(tooMany.status, 'error');
+    assert.equal(tooMany.errorType, 'execution');
+    assert.match(tooMany.error, /query processing would load too many samples into memory in /);
+
+    const slow = await startVigil(['server', `--storage.tsdb.path=${join(dir.path, 'b')}`, '--query.timeout=1ms']);
+    procs.push(slow.proc);
+    const timedOut = await json(`${slow.url}/api/v1/query?query=${encodeURIComponent('count_over_time(vector(1)[30d:1s])')}`);
+    assert.equal(timedOut.status, 'error');
+    assert.equal(timedOut.errorType, 'timeout');
+    assert.match(timedOut.error, /^query timed out in /);
+  } finally {
+    for (const p of procs.reverse()) await p.stop();
+    dir.cleanup();
+  }
+});
