@@ -10,6 +10,7 @@ export { parseGroupsJSON, parseGroupsYAML } from './target-groups.js';
 export { HTTPClient, ScrapeError, USER_AGENT } from './http-client.js';
 export { TargetScraper, chooseMediaType, DEFAULT_BODY_SIZE_LIMIT, type ScrapeBody } from './scraper.js';
 export { ScrapeCache, appendScrape, mutateSampleLabels, REPORT_METRICS, type AppendSettings, type AppendResult } from './scrape-append.js';
+export { ScrapeStats, goDurationString } from './scrape-stats.js';
 export { ScrapeLoop, type ScrapeLoopOptions, type ScrapeOutcome } from './scrape-loop.js';
 export { ScrapePool, type PoolDependencies } from './scrape-pool.js';
 export { ScrapeManager, reloadConfigFile, type ScrapeManagerOptions } from './manager.js';

@@ -14,6 +14,7 @@ import type { DroppedTarget, Target } from './target.js';
 import { ScrapePool, stableJSON, type PoolDependencies } from './scrape-pool.js';
 import type { MetricMetadata } from './metadata.js';
 import { NOP_LOGGER, type Logger } from './log.js';
+import { ScrapeStats } from './scrape-stats.js';
 
 export interface ScrapeManagerOptions {
   /** Where samples go (the TSDB head, or anything with `appender()`). */
@@ -33,6 +34,8 @@ export interface ScrapeManagerOptions {
 }
 
 export class ScrapeManager {
+  /** What all loops of this manager refused and how often they scraped (read by the server's `/metrics`). */
+  readonly stats = new ScrapeStats();
   private readonly opts: ScrapeManagerOptions;
   private readonly logger: Logger;
   private readonly pools = new Map<string, ScrapePool>();
@@ -94,6 +97,7 @@ export class ScrapeManager {
       discoveryUpdateDelayMs: this.opts.discoveryUpdateDelayMs,
       discoverers: this.opts.discoverers,
       skipOffset: this.opts.skipOffset,
+      stats: this.stats,
     };
   }
 

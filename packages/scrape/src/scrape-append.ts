@@ -318,6 +318,8 @@ export interface AppendResult {
   outOfOrder: number;
   duplicates: number;
   outOfBounds: number;
+  /** More samples than `sample_limit`: the scrape was rejected. */
+  sampleLimitExceeded: boolean;
 }
 
 /**
@@ -332,7 +334,7 @@ function detachAll(l: Labels): Labels {
   return Labels.fromSortedFlat(l.flat.map(detach));
 }
 
-const EMPTY_RESULT = (): AppendResult => ({ total: 0, added: 0, seriesAdded: 0, outOfOrder: 0, duplicates: 0, outOfBounds: 0 });
+const EMPTY_RESULT = (): AppendResult => ({ total: 0, added: 0, seriesAdded: 0, outOfOrder: 0, duplicates: 0, outOfBounds: 0, sampleLimitExceeded: false });
 
 /** Target labels onto a scraped label set, then metric relabeling; `undefined` when dropped. */
 export function mutateSampleLabels(lset: Labels, s: AppendSettings): Labels | undefined {
@@ -613,6 +615,7 @@ export function appendScrape(app: Appender, cache: ScrapeCache, s: AppendSetting
     // A parse error (or anything else the input provokes) fails this scrape, never the server.
     error = errorMessage(x);
   }
+  res.sampleLimitExceeded = sampleLimitHit;
   if (error === undefined && sampleLimitHit) error = 'sample limit exceeded';
   if (error === undefined) error = updateStaleMarkers(app, cache, t);
   meta.end(error === undefined);

@@ -13,6 +13,7 @@ import type { HTTPClient } from './http-client.js';
 import { BODY_SIZE_LIMIT_ERROR, DEFAULT_BODY_SIZE_LIMIT, TargetScraper, chooseMediaType, type ScrapeBody } from './scraper.js';
 import { ScrapeCache, appendReportSample, appendScrape, type AppendSettings, type ReportMetric } from './scrape-append.js';
 import { NOP_LOGGER, type Logger } from './log.js';
+import { goDurationString, type ScrapeStats } from './scrape-stats.js';
 
 export interface ScrapeLoopOptions {
   readonly target: Target;
@@ -30,6 +31,8 @@ export interface ScrapeLoopOptions {
   readonly now?: () => number;
   /** First scrape at once instead of at the target's offset (tests). */
   readonly skipOffset?: boolean;
+  /** Where refused samples, rejected scrapes and scrape intervals are counted (the manager's). */
+  readonly stats?: ScrapeStats;
 }
 
 /** What one scrape did, for tests and logs. */
@@ -67,6 +70,11 @@ export class ScrapeLoop {
   private lastAppendTime = 0;
   private endOfRunTimer: NodeJS.Timeout | undefined;
   private endOfRunDisabled = false;
+  private readonly stats: ScrapeStats | undefined;
+  /** The configured interval as Prometheus labels `prometheus_target_interval_length_seconds`. */
+  private readonly intervalLabel: string;
+  /** `performance.now()` at the start of the previous scrape (0 before the first). */
+  private lastScrapeStart = 0;
 
   constructor(opts: ScrapeLoopOptions) {
     this.target = opts.target;
@@ -76,6 +84,8 @@ export class ScrapeLoop {
     this.now = opts.now ?? Date.now;
     this.offsetSeed = opts.offsetSeed ?? 0;
     this.skipOffset = opts.skipOffset === true;
+    this.stats = opts.stats;
+    this.intervalLabel = goDurationString(this.target.interval);
     this.cache = opts.cache ?? new ScrapeCache();
     this.target.metadataStore = this.cache.metadata;
     this.scraper = new TargetScraper(this.target.url, opts.config, this.target.timeout, opts.client, opts.defaultBodySizeLimit ?? DEFAULT_BODY_SIZE_LIMIT);
@@ -166,6 +176,8 @@ export class ScrapeLoop {
   private async doScrape(appendTime: number): Promise<ScrapeOutcome> {
     const start = this.now();
     const t0 = performance.now();
+    if (this.lastScrapeStart > 0) this.stats?.observeInterval(this.intervalLabel, (t0 - this.lastScrapeStart) / 1000);
+    this.lastScrapeStart = t0;
     let app: Appender = this.appendable.appender();
     let scrapeError: string | undefined;
     let total = 0;
@@ -213,6 +225,13 @@ export class ScrapeLoop {
       total = r.total;
       added = r.added;
       seriesAdded = r.seriesAdded;
+      const stats = this.stats;
+      if (stats !== undefined) {
+        stats.sampleOutOfOrder += r.outOfOrder;
+        stats.sampleDuplicateTimestamp += r.duplicates;
+        stats.sampleOutOfBounds += r.outOfBounds;
+        if (r.sampleLimitExceeded) stats.exceededSampleLimit++;
+      }
       if (r.outOfOrder + r.duplicates + r.outOfBounds > 0) {
         this.logger.warn('samples refused by storage', { target: this.target.url, outOfOrder: r.outOfOrder, duplicates: r.duplicates, outOfBounds: r.outOfBounds });
       }

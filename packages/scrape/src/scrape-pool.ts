@@ -11,6 +11,7 @@ import { HTTPClient } from './http-client.js';
 import { ScrapeLoop } from './scrape-loop.js';
 import type { ScrapeCache } from './scrape-append.js';
 import { NOP_LOGGER, type Logger } from './log.js';
+import type { ScrapeStats } from './scrape-stats.js';
 
 export interface PoolDependencies {
   readonly appendable: Appendable;
@@ -24,6 +25,8 @@ export interface PoolDependencies {
   readonly discoverers?: (cfg: ScrapeConfig, logger: Logger) => Discoverer[];
   /** First scrapes at once rather than spread over the interval (tests). */
   readonly skipOffset?: boolean;
+  /** Counts shared by the loops (the manager's). */
+  readonly stats?: ScrapeStats;
 }
 
 /** A JSON text with sorted keys: equal configs give equal texts whatever order their fields were written in. */
@@ -201,6 +204,7 @@ export class ScrapePool {
       offsetSeed: this.deps.offsetSeed,
       now: this.deps.now,
       skipOffset: this.deps.skipOffset,
+      stats: this.deps.stats,
     });
     this.loops.set(target.hash(), loop);
     loop.start();

@@ -5,6 +5,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { isStaleNaN } from '@vigil/model';
 import { serve, jobConfig, loopFor, memoryLogger } from './test-helpers.js';
+import { ScrapeStats, goDurationString } from './scrape-stats.js';
 
 const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 const OM = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
@@ -431,4 +432,45 @@ test('what a scrape keeps (series keys, labels, metadata, exemplars) does not pi
     f.close();
     await srv.close();
   }
+});
+
+test('scrape statistics: refused samples by reason, scrapes over the sample limit, intervals by configured interval', async () => {
+  let body = '';
+  const srv = await serve((_req, res) => {
+    res.setHeader('content-type', TEXT);
+    res.end(body);
+  });
+  const stats = new ScrapeStats();
+  const intervals: Array<[string, number]> = [];
+  stats.observeInterval = (interval, seconds) => intervals.push([interval, seconds]);
+  const f = loopFor(jobConfig('scrape_interval: 15s\nsample_limit: 3'), srv.host, { stats });
+  try {
+    body = `a 1 ${T0}\nb 1 ${T0}\n`;
+    assert.equal((await f.loop.scrapeAndReport(T0)).error, undefined);
+    assert.deepEqual([stats.sampleOutOfOrder, stats.sampleDuplicateTimestamp, stats.sampleOutOfBounds, stats.exceededSampleLimit], [0, 0, 0, 0]);
+    assert.equal(intervals.length, 0, 'no interval before the second scrape');
+    // Older than stored, same time with another value, and an hour ahead of the clock.
+    body = `a 2 ${T0 - 5000}\nb 5 ${T0}\nc 1 ${Date.now() + 3600_000}\n`;
+    assert.equal((await f.loop.scrapeAndReport(T0 + 15_000)).error, undefined);
+    assert.deepEqual([stats.sampleOutOfOrder, stats.sampleDuplicateTimestamp, stats.sampleOutOfBounds, stats.exceededSampleLimit], [1, 1, 1, 0]);
+    // Four samples with a limit of three: the scrape is rejected, counted once.
+    body = 'a 1\nb 1\nc 1\nd 1\n';
+    assert.equal((await f.loop.scrapeAndReport(T0 + 30_000)).error, 'sample limit exceeded');
+    assert.equal(stats.exceededSampleLimit, 1);
+    body = 'a 1\nb 1\nc 1\nd 1\ne 1\n';
+    await f.loop.scrapeAndReport(T0 + 45_000);
+    assert.equal(stats.exceededSampleLimit, 2);
+    assert.deepEqual([stats.sampleOutOfOrder, stats.sampleDuplicateTimestamp, stats.sampleOutOfBounds], [1, 1, 1]);
+    // One interval per scrape after the first, labelled as Prometheus labels it.
+    assert.deepEqual(intervals.map(([i]) => i), ['15s', '15s', '15s']);
+    assert.ok(intervals.every(([, s]) => s > 0 && s < 60), JSON.stringify(intervals));
+  } finally {
+    f.close();
+    await srv.close();
+  }
+});
+
+test('scrape intervals are labelled with Go duration text, as Prometheus labels them', () => {
+  const cases: Array<[number, string]> = [[15_000, '15s'], [60_000, '1m0s'], [90_000, '1m30s'], [500, '500ms'], [1500, '1.5s'], [7_200_000, '2h0m0s'], [3_723_004, '1h2m3.004s']];
+  for (const [ms, want] of cases) assert.equal(goDurationString(ms), want, String(ms));
 });

@@ -11,6 +11,7 @@ import { HTTPClient } from './http-client.js';
 import { ScrapeLoop } from './scrape-loop.js';
 import { RecordingStorage } from './recording-storage.js';
 import type { Logger } from './log.js';
+import type { ScrapeStats } from './scrape-stats.js';
 
 export interface TestServer {
   readonly host: string;
@@ -56,13 +57,13 @@ export interface LoopFixture {
 }
 
 /** A loop (not started) for one target at `address`, writing into a fresh recording storage. */
-export function loopFor(cfg: ScrapeConfig, address: string, opts: { groupLabels?: Record<string, string>; logger?: Logger; defaultBodySizeLimit?: number; storage?: RecordingStorage } = {}): LoopFixture {
+export function loopFor(cfg: ScrapeConfig, address: string, opts: { groupLabels?: Record<string, string>; logger?: Logger; defaultBodySizeLimit?: number; storage?: RecordingStorage; stats?: ScrapeStats } = {}): LoopFixture {
   const r = populateLabels(cfg, { __address__: address }, opts.groupLabels ?? {});
   if (r.kind !== 'active') throw new Error(`target not active: ${r.kind === 'error' ? r.error : 'dropped'}`);
   const target = new Target(cfg.jobName, r.labels, r.discovered, cfg.params);
   const storage = opts.storage ?? new RecordingStorage();
   const client = new HTTPClient(cfg.httpClient);
-  const loop = new ScrapeLoop({ target, config: cfg, appendable: storage, client, logger: opts.logger, defaultBodySizeLimit: opts.defaultBodySizeLimit });
+  const loop = new ScrapeLoop({ target, config: cfg, appendable: storage, client, logger: opts.logger, defaultBodySizeLimit: opts.defaultBodySizeLimit, stats: opts.stats });
   return { loop, target, storage, client, close: () => client.close() };
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Labels, Matcher, formatFloat } from '@vigil/model';
 import { conformanceDir, freePort, requireProgram, runProgram, startProcess, tempDir, waitForHttp } from '@vigil/testkit';
@@ -156,6 +156,9 @@ test('DB: time retention deletes the oldest blocks', async () => {
     const newest = Math.max(...db.blocks.map((b) => b.maxTime));
     assert.ok(db.blocks.every((b) => newest - b.maxTime <= 4 * H), JSON.stringify(blocks));
     assert.ok(logs.some((l) => /deleting block .* \(time retention\)/.test(l)));
+    // Counted once per rescan that deleted blocks, not per block (vigil_tsdb_time_retentions_total).
+    assert.ok(db.counters.timeRetentions >= 1 && db.counters.timeRetentions <= db.counters.reloads, JSON.stringify(db.counters));
+    assert.equal(db.counters.sizeRetentions, 0);
     await db.close();
   } finally {
     tmp.cleanup();
@@ -182,6 +185,8 @@ test('DB: size retention deletes the oldest blocks until blocks and WAL fit, new
     assert.deepEqual(kept, all.slice(-2), 'the two newest blocks stay');
     assert.ok(logs.filter((l) => /deleting block .* \(size retention\)/.test(l)).length === all.length - 2, logs.join('\n'));
     assert.ok(db.blocks.reduce((n, b) => n + (b.size()), 0) + db.walSize() <= limit);
+    // The opening rescan deleted several blocks at once: one size retention (vigil_tsdb_size_retentions_total).
+    assert.deepEqual([db.counters.reloads, db.counters.sizeRetentions, db.counters.timeRetentions], [1, 1, 0]);
     await db.close();
   } finally {
     tmp.cleanup();
@@ -362,6 +367,53 @@ test('DB: label values with characters above U+FFFF and in U+E000–U+FFFF are c
     const order = [...db.blocks[0]!.querier(0, Infinity).select(ALL)].map((s) => s.labels.get('path'));
     assert.deepEqual(order, inOrder);
     await db.close();
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('DB: the counters behind /metrics follow compactions, reloads, truncations and series', async () => {
+  const tmp = tempDir();
+  try {
+    const db = await openDB(tmp.path, opts());
+    assert.deepEqual(db.counters, { compactions: 0, compactionsFailed: 0, reloads: 1, timeRetentions: 0, sizeRetentions: 0 });
+    // `gone` has samples in the first hour only: it leaves the head with the first block cut.
+    const app = db.appender();
+    let ref = 0;
+    for (let t = 0; t < H; t += 60_000) ref = app.append(ref, Labels.fromObject({ __name__: 'gone' }), t, 1);
+    await app.commit();
+    await fill(db, 3, 0, 7 * H, 300_000);
+    assert.deepEqual(db.head.counters, { seriesCreated: 4, seriesRemoved: 0, truncations: 0 });
+    await db.compact();
+    // Two head cuts ([0,2h) and [2h,4h)), each followed by a rescan and a head truncation.
+    assert.equal(db.blocks.length, 2);
+    assert.deepEqual(db.counters, { compactions: 2, compactionsFailed: 0, reloads: 3, timeRetentions: 0, sizeRetentions: 0 });
+    assert.deepEqual(db.head.counters, { seriesCreated: 4, seriesRemoved: 1, truncations: 2 });
+    assert.equal(db.head.numSeries, 3);
+    // Rewriting a block without its deleted samples is a compactor write too.
+    await db.delete(0, H, [new Matcher('=', 'i', '0')]);
+    await db.cleanTombstones();
+    assert.equal(db.counters.compactions, 3);
+    assert.equal(db.counters.reloads, 4);
+    await db.close();
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('DB: a head cut that cannot be written counts as a failed compaction', async () => {
+  const tmp = tempDir();
+  const dir = join(tmp.path, 'data');
+  try {
+    const db = await openDB(dir, opts({ noLockfile: true }));
+    await fill(db, 2, 0, 7 * H, 600_000);
+    // The data directory is replaced by a file: the block cannot be created there.
+    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(dir, 'not a directory');
+    await assert.rejects(db.compact());
+    assert.deepEqual([db.counters.compactions, db.counters.compactionsFailed], [1, 1]);
+    assert.equal(db.blocks.length, 0);
+    await db.close().catch(() => undefined);
   } finally {
     tmp.cleanup();
   }

@@ -79,6 +79,18 @@ export interface DBOptions extends HeadOptions {
   readonly logger?: TsdbLogger;
 }
 
+/** Running totals read by the server's `/metrics` (`vigil_tsdb_*_total`). */
+export interface DBCounters {
+  /** Blocks written: head cuts, compactions and tombstone cleaning (Prometheus counts every compactor write). */
+  compactions: number;
+  compactionsFailed: number;
+  /** Block directory rescans (`reloadBlocks`). */
+  reloads: number;
+  /** Rescans that deleted blocks beyond the time retention, and beyond the size retention. */
+  timeRetentions: number;
+  sizeRetentions: number;
+}
+
 export interface DBStats {
   readonly numSeries: number;
   readonly headMinTime: number;
@@ -155,6 +167,7 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
   private readonly tombstoneRecord = new RecordBuffer();
   /** Pages of the blocks' files, under `blockCacheBytes`. */
   readonly pageCache: PageCache;
+  readonly counters: DBCounters = { compactions: 0, compactionsFailed: 0, reloads: 0, timeRetentions: 0, sizeRetentions: 0 };
 
   /** Use `openDB`. */
   constructor(dir: string, head: Head, lock: DirLock | null, options: DBOptions, logger: TsdbLogger, chunkRange: number) {
@@ -248,7 +261,7 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
   /** Writes the head's samples in [mint, maxt) as a block, then drops them from the head and the WAL. */
   private async persistHead(mint: number, maxt: number): Promise<WrittenBlock | undefined> {
     const keepFrom = this.head.beginCut();
-    const written = await writeBlock(this.dir, this.head.chunkSeriesSource(mint, maxt - 1), { minTime: mint, maxTime: maxt });
+    const written = await this.countCompaction(() => writeBlock(this.dir, this.head.chunkSeriesSource(mint, maxt - 1), { minTime: mint, maxTime: maxt }));
     if (written) this.logger.info('head block written', { ulid: written.ulid, mint, maxt, series: written.meta.stats.numSeries });
     this.reloadBlocks();
     this.head.truncate(maxt, keepFrom);
@@ -285,7 +298,7 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
       if (plan.length === 0) return;
       const picked = plan.map((m) => this.blocks.find((b) => b.ulid === m.ulid)!).filter(Boolean);
       try {
-        const out = await compactBlocks(this.dir, picked);
+        const out = await this.countCompaction(() => compactBlocks(this.dir, picked));
         this.logger.info('compacted blocks', { sources: picked.map((b) => b.ulid).join(','), result: out?.ulid ?? '(empty)' });
       } catch (e) {
         this.logger.error(`compaction of ${picked.map((b) => b.ulid).join(', ')} failed: ${errorMessage(e)}`);
@@ -293,6 +306,17 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
         return;
       }
       this.reloadBlocks();
+    }
+  }
+
+  /** Runs one block write, counting it and whether it failed. */
+  private async countCompaction<T>(write: () => Promise<T>): Promise<T> {
+    this.counters.compactions++;
+    try {
+      return await write();
+    } catch (e) {
+      this.counters.compactionsFailed++;
+      throw e;
     }
   }
 
@@ -327,6 +351,7 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
    * blocks compacted into others, and applies time and size retention.
    */
   reloadBlocks(): void {
+    this.counters.reloads++;
     const { blocks, errors } = openBlocks(this.dir, { removeTmp: !this.compacting, loaded: this.blocks, cache: this.pageCache });
     for (const e of errors) {
       if (this.reportedBroken.has(e.dir)) continue;
@@ -341,6 +366,14 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
       headBytes: this.options.retentionSize ? this.walSize() : 0,
     });
     for (const u of parents) if (blocks.some((b) => b.ulid === u)) drop.set(u, 'deletable');
+    let byTime = false;
+    let bySize = false;
+    for (const why of drop.values()) {
+      if (why === 'time') byTime = true;
+      else if (why === 'size') bySize = true;
+    }
+    if (byTime) this.counters.timeRetentions++;
+    if (bySize) this.counters.sizeRetentions++;
     const keep: Block[] = [];
     for (const b of blocks) {
       const why = drop.get(b.ulid);
@@ -369,7 +402,7 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
     this.ensureOpen();
     for (const b of [...this.blocks]) {
       if (b.tombstones.total() === 0) continue;
-      await cleanBlockTombstones(this.dir, b);
+      await this.countCompaction(() => cleanBlockTombstones(this.dir, b));
     }
     this.reloadBlocks();
   }

@@ -43,8 +43,8 @@ export { newUlid, isUlid } from './block/ulid.js';
 export { BlockBuilder, type BlockBuilderOptions } from './block/import.js';
 export { analyzeBlock, type BlockAnalysis, type Ranked } from './block/analyze.js';
 // The database: a data directory (blocks + head + WAL), or a head in memory only.
-export { openDB, openMemoryDB, DB, STDERR_LOGGER, DEFAULT_RETENTION, type DBOptions, type DBStats, type TsdbLogger } from './db.js';
-export { Head, DEFAULT_CHUNK_RANGE, DEFAULT_MAX_EXEMPLARS, type HeadOptions, type HeadStats, type HeadWal } from './head/head.js';
+export { openDB, openMemoryDB, DB, STDERR_LOGGER, DEFAULT_RETENTION, type DBCounters, type DBOptions, type DBStats, type TsdbLogger } from './db.js';
+export { Head, DEFAULT_CHUNK_RANGE, DEFAULT_MAX_EXEMPLARS, type HeadCounters, type HeadOptions, type HeadStats, type HeadWal } from './head/head.js';
 // Chunk encoding (Gorilla XOR, as Prometheus) and the write-ahead log.
 export { XorChunk, XorIterator, ChunkDecodeError, SAMPLES_PER_CHUNK } from './chunkenc/xor.js';
 export { HistogramChunkAppender, HistogramIterator, CounterResetHeader } from './chunkenc/histogram.js';

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from '@vigil/client';
 import type { Appendable, Appender, DB, Head } from '@vigil/tsdb';
+import type { ScrapeStats } from '@vigil/scrape';
 import type { ApiMetricsHooks, TargetSource } from './api-types.js';
 
 export interface HttpMetrics {
@@ -190,6 +191,26 @@ export function registerTsdbMetrics(
   gauge('vigil_tsdb_wal_storage_size_bytes', 'Size of the write log directory.', (d) => d.walSize());
   new Gauge({ name: 'vigil_tsdb_retention_limit_bytes', help: 'Max number of bytes to be retained in the tsdb blocks, configured 0 means disabled', registers }).set(options.retentionSize);
   new Gauge({ name: 'vigil_tsdb_retention_limit_seconds', help: 'How long to retain samples in storage.', registers }).set(options.retentionDuration / 1000);
+  const counter = (name: string, help: string, value: (d: DB) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const d = db();
+        if (!d) return;
+        this.reset();
+        this.inc(value(d));
+      },
+    });
+  counter('vigil_tsdb_compactions_total', 'Total number of compactions that were executed for the partition.', (d) => d.counters.compactions);
+  counter('vigil_tsdb_compactions_failed_total', 'Total number of compactions that failed for the partition.', (d) => d.counters.compactionsFailed);
+  counter('vigil_tsdb_reloads_total', 'Number of times the database reloaded block data from disk.', (d) => d.counters.reloads);
+  counter('vigil_tsdb_time_retentions_total', 'The number of times that blocks were deleted because the maximum time limit was exceeded.', (d) => d.counters.timeRetentions);
+  counter('vigil_tsdb_size_retentions_total', 'The number of times that blocks were deleted because the maximum number of bytes was exceeded.', (d) => d.counters.sizeRetentions);
+  counter('vigil_tsdb_head_truncations_total', 'Total number of head truncations attempted.', (d) => d.head.counters.truncations);
+  counter('vigil_tsdb_head_series_created_total', 'Total number of series created in the head', (d) => d.head.counters.seriesCreated);
+  counter('vigil_tsdb_head_series_removed_total', 'Total number of series removed in the head', (d) => d.head.counters.seriesRemoved);
   new Counter({
     name: 'vigil_tsdb_head_samples_appended_total',
     help: 'Total number of appended samples.',
@@ -208,8 +229,11 @@ function lowest(d: DB): number {
   return Number.isFinite(min) ? min : 9223372036854775807;
 }
 
-/** Scrape gauges: targets each scrape pool discovered. */
-export function registerScrapeMetrics(registry: Registry, targets: () => TargetSource | undefined): void {
+/**
+ * Scrape metrics: targets each scrape pool discovered and scrapes; with `stats` (the scrape manager's),
+ * what the scrape loops refused and the actual intervals between scrapes.
+ */
+export function registerScrapeMetrics(registry: Registry, targets: () => TargetSource | undefined, stats?: ScrapeStats): void {
   new Gauge({
     name: 'vigil_sd_discovered_targets',
     help: 'Current number of discovered targets.',
@@ -232,4 +256,46 @@ export function registerScrapeMetrics(registry: Registry, targets: () => TargetS
       this.set(targets()?.poolNames().length ?? 0);
     },
   });
+  new Gauge({
+    name: 'vigil_target_scrape_pool_targets',
+    help: 'Current number of targets in this scrape pool.',
+    labelNames: ['scrape_job'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const t = targets();
+      if (!t) return;
+      const active = t.targetsActive();
+      for (const pool of t.poolNames()) this.set({ scrape_job: pool }, active.get(pool)?.length ?? 0);
+    },
+  });
+  if (stats !== undefined) registerScrapeStats(registry, stats);
+}
+
+function registerScrapeStats(registry: Registry, stats: ScrapeStats): void {
+  const registers = [registry];
+  const intervals = new Summary({
+    name: 'vigil_target_interval_length_seconds',
+    help: 'Actual intervals between scrapes.',
+    labelNames: ['interval'],
+    percentiles: [0.01, 0.05, 0.5, 0.9, 0.99],
+    maxAgeSeconds: 600,
+    ageBuckets: 5,
+    registers,
+  });
+  stats.observeInterval = (interval, seconds) => intervals.observe({ interval }, seconds);
+  const counter = (name: string, help: string, value: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(value());
+      },
+    });
+  counter('vigil_target_scrapes_exceeded_sample_limit_total', 'Total number of scrapes that hit the sample limit and were rejected.', () => stats.exceededSampleLimit);
+  counter('vigil_target_scrapes_sample_duplicate_timestamp_total', 'Total number of samples rejected due to duplicate timestamps but different values.', () => stats.sampleDuplicateTimestamp);
+  counter('vigil_target_scrapes_sample_out_of_bounds_total', 'Total number of samples rejected due to timestamp falling outside of the time bounds.', () => stats.sampleOutOfBounds);
+  counter('vigil_target_scrapes_sample_out_of_order_total', 'Total number of samples rejected due to not being out of the expected order.', () => stats.sampleOutOfOrder);
 }

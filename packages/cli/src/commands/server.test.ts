@@ -138,10 +138,40 @@ test('hello world scraped, promtool queries it, Prometheus federates it, Vigil s
 
     // The server's own metrics, named as Prometheus names its own.
     const own = await metricsText(vigil.url);
-    for (const name of ['vigil_tsdb_head_series ', 'vigil_http_requests_total{', 'vigil_engine_query_duration_seconds{', 'vigil_config_last_reload_successful 1', 'vigil_ready 1', 'vigil_tsdb_head_samples_appended_total{type="float"}', 'process_cpu_seconds_total ', 'vigil_sd_discovered_targets{config="python",name="scrape"} 1']) {
+    for (const name of ['vigil_tsdb_head_series ', 'vigil_http_requests_total{', 'vigil_engine_query_duration_seconds{', 'vigil_config_last_reload_successful 1', 'vigil_ready 1', 'vigil_tsdb_head_samples_appended_total{type="float"}', 'process_cpu_seconds_total ', 'vigil_sd_discovered_targets{config="python",name="scrape"} 1', 'vigil_target_scrape_pool_targets{scrape_job="python"} 1', 'vigil_tsdb_compactions_total 0', 'vigil_tsdb_head_truncations_total 0', 'vigil_target_scrapes_exceeded_sample_limit_total 0']) {
       assert.ok(own.includes(name), `${name} in /metrics`);
     }
     assert.ok((metricValue(own, 'vigil_tsdb_head_series') ?? 0) > 10);
+    // Scrape and TSDB metrics: Prometheus's names (vigil_ for prometheus_), types and help texts.
+    const scrapeAndTsdb = [
+      'target_scrape_pool_targets', 'target_interval_length_seconds', 'target_scrapes_exceeded_sample_limit_total',
+      'target_scrapes_sample_out_of_order_total', 'target_scrapes_sample_duplicate_timestamp_total', 'target_scrapes_sample_out_of_bounds_total',
+      'tsdb_compactions_total', 'tsdb_compactions_failed_total', 'tsdb_head_truncations_total', 'tsdb_reloads_total', 'tsdb_time_retentions_total',
+      'tsdb_size_retentions_total', 'tsdb_head_series_created_total', 'tsdb_head_series_removed_total',
+    ];
+    // Prometheus shows the interval summary once it has scraped twice.
+    const theirsText = await eventually(async () => {
+      const t = await metricsText(promURL);
+      return t.includes('prometheus_target_interval_length_seconds_count{interval="1s"}') ? t : undefined;
+    }, 20_000, 'Prometheus\'s scrape intervals');
+    const mineText = await eventually(async () => {
+      const t = await metricsText(vigil.url);
+      return (metricValue(t, 'vigil_target_interval_length_seconds_count{interval="1s"}') ?? 0) >= 2 ? t : undefined;
+    }, 20_000, 'Vigil\'s scrape intervals');
+    for (const name of scrapeAndTsdb) {
+      for (const kind of ['HELP', 'TYPE']) {
+        const theirs = theirsText.split('\n').find((l) => l.startsWith(`# ${kind} prometheus_${name} `));
+        assert.ok(theirs !== undefined, `# ${kind} prometheus_${name} in Prometheus's /metrics`);
+        assert.equal(mineText.split('\n').find((l) => l.startsWith(`# ${kind} vigil_${name} `)), theirs.replace('prometheus_', 'vigil_'));
+      }
+    }
+    assert.equal(metricValue(mineText, 'vigil_target_scrape_pool_targets{scrape_job="python"}'), 1);
+    assert.equal(metricValue(mineText, 'vigil_target_scrape_pool_targets{scrape_job="prometheus"}'), 1);
+    // Scrapes every 1s: the median gap between two is about a second.
+    const median = metricValue(mineText, 'vigil_target_interval_length_seconds{interval="1s",quantile="0.5"}') ?? 0;
+    assert.ok(median > 0.5 && median < 5, `median scrape interval ${median}s`);
+    assert.ok((metricValue(mineText, 'vigil_tsdb_head_series_created_total') ?? 0) >= (metricValue(mineText, 'vigil_tsdb_head_series') ?? Infinity));
+    assert.equal(metricValue(mineText, 'vigil_tsdb_reloads_total'), 1);
   } finally {
     for (const p of procs.reverse()) await p.stop();
     dir.cleanup();

@@ -338,7 +338,7 @@ export const serverCommand: Command = {
       }
 
       manager = new ScrapeManager({ appendable, logger: log.with({ component: 'scrape manager' }), skipOffset: allInOne });
-      registerScrapeMetrics(metrics.registry, () => manager);
+      registerScrapeMetrics(metrics.registry, () => manager, manager.stats);
       await manager.applyConfig(config);
       metrics.ready.set(1);
       web.setReady(true);

@@ -61,6 +61,16 @@ export const enum Appendability {
   Duplicate = 2,
 }
 
+/** Running totals read by the server's `/metrics` (`vigil_tsdb_head_*_total`). */
+export interface HeadCounters {
+  /** Series created (appends and WAL replay). */
+  seriesCreated: number;
+  /** Series removed by truncation (no samples left). */
+  seriesRemoved: number;
+  /** Head truncations (after each block cut). */
+  truncations: number;
+}
+
 export interface HeadStats {
   readonly numSeries: number;
   readonly minTime: number;
@@ -98,6 +108,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
   private readonly w = new BitWriter();
   /** Samples dropped at commit because another commit got there first with a newer one. */
   droppedAtCommit = 0;
+  readonly counters: HeadCounters = { seriesCreated: 0, seriesRemoved: 0, truncations: 0 };
 
   constructor(options: HeadOptions = {}) {
     this.chunkRange = options.chunkRange ?? DEFAULT_CHUNK_RANGE;
@@ -192,6 +203,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
     this.byHash.set(key, s);
     this.byRef.set(s);
     this.lastCreated = true;
+    this.counters.seriesCreated++;
     return s;
   }
 
@@ -484,6 +496,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
    * `keepFrom` are kept (the block being written may not have them). Returns the number of series removed.
    */
   truncate(mint: number, keepFrom = Infinity): number {
+    this.counters.truncations++;
     if (mint > this.minValidTime) this.minValidTime = mint;
     const st = this.state;
     const dead: MemSeries[] = [];
@@ -526,6 +539,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
       }
     }
     if (dead.length > 0) this.removeSeries(dead);
+    this.counters.seriesRemoved += dead.length;
     // The new start is the oldest sample left (out-of-order samples may be older than `mint`).
     let minTime = Infinity;
     for (const s of this.byRef.values()) {
