@@ -53,6 +53,44 @@ test('applyConfig keeps unchanged jobs running, reloads changed ones, starts new
   }
 });
 
+test("a target that discovery drops gets staleness markers; the pool's other target goes on unbroken", { timeout: 30_000 }, async () => {
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    res.setHeader('content-type', TEXT);
+    res.end('# TYPE node_up gauge\nnode_up 1\n');
+  };
+  const one = await serve(handler);
+  const two = await serve(handler);
+  const dir = tempDir('vigil-sd-stale-');
+  const file = join(dir.path, 'targets.json');
+  writeFileSync(file, JSON.stringify([{ targets: [one.host, two.host] }]));
+  const storage = new RecordingStorage();
+  const m = new ScrapeManager({ appendable: storage, discoveryUpdateDelayMs: 10 });
+  try {
+    await m.applyConfig(config('', `- job_name: sd\n  file_sd_configs: [{files: ['${file}']}]\n`));
+    await eventually(() => (m.targetsActive().get('sd')?.filter((t) => t.health === 'up').length === 2 ? true : undefined), 10_000, 'both targets up');
+    // Discovery drops the second target; the pool, its config and the first target stay.
+    const kept = m.targetsActive().get('sd')!.find((t) => t.url.includes(one.host))!;
+    writeFileSync(file, JSON.stringify([{ targets: [one.host] }]));
+    await eventually(() => (m.targetsActive().get('sd')?.length === 1 ? true : undefined), 10_000, 'the dropped target to go');
+    assert.equal(m.targetsActive().get('sd')![0], kept, 'the remaining target kept its loop');
+    for (const name of ['node_up', 'up']) {
+      await eventually(() => {
+        const s = storage.samples({ __name__: name, job: 'sd', instance: two.host });
+        return s.v.length > 0 && isStaleNaN(s.v[s.v.length - 1]) ? true : undefined;
+      }, 10_000, `a staleness marker for ${name} of the dropped target`);
+    }
+    const stays = storage.samples({ __name__: 'node_up', job: 'sd', instance: one.host });
+    const before = stays.v.length;
+    await eventually(() => (storage.samples({ __name__: 'node_up', job: 'sd', instance: one.host }).v.length > before + 2 ? true : undefined), 10_000, 'more scrapes of the remaining target');
+    assert.ok([...storage.samples({ __name__: 'node_up', job: 'sd', instance: one.host }).v].every((v) => v === 1), 'no marker in the remaining series');
+  } finally {
+    await m.stop();
+    await one.close();
+    await two.close();
+    dir.cleanup();
+  }
+});
+
 test('a reload from a bad file keeps the running configuration and says why', async () => {
   const dir = tempDir('vigil-reload-');
   const file = join(dir.path, 'prometheus.yml');
