@@ -267,7 +267,9 @@ export function createPanel(api: ApiClient, initial: PanelState, hooks: { onChan
     for (const r of rows) {
       const seriesCell = el('td', { class: 'series' });
       if (resultType === 'vector' || resultType === 'matrix') {
-        seriesCell.append(el('span', { class: 'metric-name' }, r.labels['__name__'] ?? ''), labelChips(r.labels));
+        // An empty label set reads `{}`, as in Prometheus's table.
+        if (Object.keys(r.labels).length === 0) seriesCell.textContent = '{}';
+        else seriesCell.append(el('span', { class: 'metric-name' }, r.labels['__name__'] ?? ''), labelChips(r.labels));
       } else seriesCell.textContent = resultType;
       const valueCell = el('td', { class: 'value' });
       r.values.forEach((v, i) => {

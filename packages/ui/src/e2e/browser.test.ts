@@ -230,6 +230,30 @@ describe('web UI in headless chromium against vigil server', () => {
     await shot(page, '04-query-error');
   });
 
+  it('label names and values complete from the API; the lint mark sits on the error; infos show by the panel', async () => {
+    await page.goto(`${server.url}/query`);
+    await page.waitForFunction(() => performance.getEntriesByName('vigil:interactive').length > 0);
+    await page.click('.cm-content');
+    await page.keyboard.type('ui_test_gauge{');
+    await page.locator('.cm-tooltip-autocomplete li', { hasText: 'kind' }).first().waitFor();
+    await page.keyboard.type('kind="');
+    await page.locator('.cm-tooltip-autocomplete li', { hasText: 'plain' }).first().waitFor();
+    await page.keyboard.press('Escape');
+    // The parse error is marked where it is: on the argument of the wrong type, not elsewhere.
+    await page.goto(`${server.url}/query?g0.expr=${encodeURIComponent('1 + rate(ui_test_gauge)')}&g0.tab=1`);
+    const mark = page.locator('.cm-lintRange-error').first();
+    await mark.waitFor();
+    assert.match(await mark.innerText(), /^(rate\()?ui_test_gauge\)?$/);
+    // A query on a gauge with rate(): PromQL's info annotation is shown next to the panel.
+    await page.goto(`${server.url}/query?g0.expr=${encodeURIComponent('sum(rate(bench_series[5m]))')}&g0.tab=1`);
+    const info = page.locator('.panel .alert-info');
+    await info.first().waitFor();
+    assert.match(await info.first().innerText(), /might not be a counter/);
+    // The aggregate has no labels at all: its row says `{}`.
+    assert.match(await page.locator('[data-testid="result-table"] tr').first().innerText(), /^\{\}\s+\d/);
+    await shot(page, '04b-query-info');
+  });
+
   it('the targets page shows the down target with its error, and filters', async () => {
     await page.goto(`${server.url}/targets`);
     const down = page.locator('tr[data-health="down"]');
