@@ -121,6 +121,35 @@ test('DB: opens a data directory Prometheus wrote (block and WAL) and serves bot
   }
 });
 
+test("DB: Prometheus's out-of-order WAL (wbl/) is named in a warning and left untouched", async () => {
+  const tmp = tempDir();
+  try {
+    cpSync(conformanceDir('tsdb-format', 'fixtures', 'head-wal'), tmp.path, { recursive: true });
+    // A wbl segment has the WAL's format; the WAL fixture's own segment stands in for one.
+    const wbl = join(tmp.path, 'wbl');
+    mkdirSync(wbl);
+    const seg = readdirSync(join(tmp.path, 'wal')).find((n) => /^\d{8}$/.test(n))!;
+    cpSync(join(tmp.path, 'wal', seg), join(wbl, '00000000'));
+    const before = readFileSync(join(wbl, '00000000'));
+    const logs: string[] = [];
+    const db = await openDB(tmp.path, opts({ retentionDuration: 0, logger: quietLogger(logs) }));
+    await db.close();
+    assert.ok(logs.some((l) => l === `warn: wbl/ (Prometheus's out-of-order WAL, ${before.length} bytes) is not read: the out-of-order samples it holds are not served; it is left as it is`), logs.join('\n'));
+    assert.deepEqual(readFileSync(join(wbl, '00000000')), before);
+    // Without a wbl/, no such line.
+    const quiet: string[] = [];
+    const other = tempDir();
+    try {
+      await (await openDB(other.path, opts({ logger: quietLogger(quiet) }))).close();
+      assert.ok(!quiet.some((l) => l.includes('wbl/')));
+    } finally {
+      other.cleanup();
+    }
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('DB: deletion covers blocks and head and survives restart; clean-tombstones rewrites blocks', async () => {
   const tmp = tempDir();
   try {

@@ -138,6 +138,11 @@ export async function openDB(dir: string, options: DBOptions = {}): Promise<DB> 
       rmSync(chunksHead, { recursive: true, force: true });
       logger.info('removed chunks_head/ (its data is in the WAL, which was replayed)');
     }
+    // Prometheus's out-of-order WAL is not replayed: say so, and leave it where it is.
+    const wblBytes = dirBytes(join(dir, 'wbl'));
+    if (wblBytes > 0) {
+      logger.warn(`wbl/ (Prometheus's out-of-order WAL, ${wblBytes} bytes) is not read: the out-of-order samples it holds are not served; it is left as it is`);
+    }
     wal = WAL.open(walDir, { segmentSize: options.walSegmentSize, compress: options.walCompression });
     head.wal = wal;
     db.start(wal, stats);
@@ -322,28 +327,7 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
 
   /** Bytes of the WAL (counted against the size retention first, as Prometheus does). */
   walSize(): number {
-    const walDir = join(this.dir, WAL_DIRNAME);
-    let total = 0;
-    const walk = (d: string) => {
-      let names: string[];
-      try {
-        names = readdirSync(d);
-      } catch {
-        return;
-      }
-      for (const n of names) {
-        const p = join(d, n);
-        try {
-          const st = statSync(p);
-          if (st.isDirectory()) walk(p);
-          else total += st.size;
-        } catch {
-          // gone meanwhile
-        }
-      }
-    };
-    walk(walDir);
-    return total;
+    return dirBytes(join(this.dir, WAL_DIRNAME));
   }
 
   /**
@@ -437,4 +421,29 @@ export class DB implements Appendable, Queryable, ExemplarQuerier {
       this.lock?.release();
     }
   }
+}
+
+/** Bytes of the files below `dir`, 0 when it does not exist. */
+function dirBytes(dir: string): number {
+  let total = 0;
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      try {
+        const st = statSync(p);
+        if (st.isDirectory()) walk(p);
+        else total += st.size;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  walk(dir);
+  return total;
 }
