@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Labels, Matcher, formatFloat } from '@vigil/model';
-import { conformanceDir, freePort, requireProgram, runProgram, startProcess, tempDir, waitForHttp } from '@vigil/testkit';
+import { conformanceDir, eventually, freePort, requireProgram, runProgram, startProcess, tempDir, waitForHttp } from '@vigil/testkit';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { openDB, openMemoryDB, type DBOptions, type TsdbLogger } from './db.js';
 import type { Querier } from './storage.js';
 
@@ -121,31 +123,50 @@ test('DB: opens a data directory Prometheus wrote (block and WAL) and serves bot
   }
 });
 
-test("DB: Prometheus's out-of-order WAL (wbl/) is named in a warning and left untouched", async () => {
+test("DB: the out-of-order samples Prometheus 2.42 kept in wbl/ are served, carried into Vigil's WAL, and wbl/ removed", { timeout: 60_000 }, async () => {
+  const prometheus = requireProgram('prometheus', 'prometheus');
   const tmp = tempDir();
+  // A target whose samples go back in time after the first two: out of order for Prometheus.
+  let scrapes = 0;
+  const base = Date.now();
+  const target = createServer((_req, res) => {
+    scrapes++;
+    const t = scrapes <= 2 ? base + scrapes * 1000 : base - (scrapes - 2) * 60_000;
+    res.setHeader('content-type', 'text/plain; version=0.0.4');
+    res.end(`# TYPE ooo_metric gauge\nooo_metric ${scrapes} ${t}\n`);
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  const targetPort = (target.address() as AddressInfo).port;
+  const port = await freePort();
+  const data = join(tmp.path, 'data');
+  writeFileSync(join(tmp.path, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1s\nstorage:\n  tsdb:\n    out_of_order_time_window: 1h\nscrape_configs:\n  - job_name: ooo\n    static_configs: [{targets: ['127.0.0.1:${targetPort}']}]\n`);
+  const p = startProcess(prometheus, [`--config.file=${join(tmp.path, 'prometheus.yml')}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`]);
   try {
-    cpSync(conformanceDir('tsdb-format', 'fixtures', 'head-wal'), tmp.path, { recursive: true });
-    // A wbl segment has the WAL's format; the WAL fixture's own segment stands in for one.
-    const wbl = join(tmp.path, 'wbl');
-    mkdirSync(wbl);
-    const seg = readdirSync(join(tmp.path, 'wal')).find((n) => /^\d{8}$/.test(n))!;
-    cpSync(join(tmp.path, 'wal', seg), join(wbl, '00000000'));
-    const before = readFileSync(join(wbl, '00000000'));
+    await waitForHttp(`http://127.0.0.1:${port}/-/ready`, 20_000, p);
+    // Wait until Prometheus serves at least three out-of-order samples, and take its answer as the truth.
+    const theirs = await eventually(async () => {
+      const r = await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('ooo_metric[3h]')}&time=${(base + 10_000) / 1000}`)).json() as { data: { result: Array<{ values: Array<[number, string]> }> } };
+      const values = r.data.result[0]?.values ?? [];
+      return values.length >= 5 ? values.map(([t, v]) => `${v} ${Math.round(t * 1000)}`) : undefined;
+    }, 30_000, 'out-of-order samples in Prometheus');
+    await p.stop();
+    assert.ok(existsSync(join(data, 'wbl')), 'Prometheus wrote a wbl/');
     const logs: string[] = [];
-    const db = await openDB(tmp.path, opts({ retentionDuration: 0, logger: quietLogger(logs) }));
+    const db = await openDB(data, opts({ retentionDuration: 0, logger: quietLogger(logs) }));
+    const ours = dump(db.querier(-Infinity, Infinity), [new Matcher('=', '__name__', 'ooo_metric')]).map((l) => l.split(' ').slice(-2).join(' '));
+    // Prometheus may have scraped once more after it answered: every sample it showed is ours too.
+    for (const line of theirs) assert.ok(ours.includes(line), `${line} served by Vigil (got ${ours.join(', ')})`);
+    assert.ok(logs.some((l) => /^info: \d+ out-of-order samples from Prometheus's wbl\/ added to the head and the WAL.*; removed wbl\/$/.test(l)), logs.join('\n'));
+    assert.ok(!existsSync(join(data, 'wbl')));
     await db.close();
-    assert.ok(logs.some((l) => l === `warn: wbl/ (Prometheus's out-of-order WAL, ${before.length} bytes) is not read: the out-of-order samples it holds are not served; it is left as it is`), logs.join('\n'));
-    assert.deepEqual(readFileSync(join(wbl, '00000000')), before);
-    // Without a wbl/, no such line.
-    const quiet: string[] = [];
-    const other = tempDir();
-    try {
-      await (await openDB(other.path, opts({ logger: quietLogger(quiet) }))).close();
-      assert.ok(!quiet.some((l) => l.includes('wbl/')));
-    } finally {
-      other.cleanup();
-    }
+    // They now live in Vigil's WAL: a restart (with no out-of-order window) still serves them.
+    const again = await openDB(data, opts({ retentionDuration: 0 }));
+    assert.deepEqual(dump(again.querier(-Infinity, Infinity), [new Matcher('=', '__name__', 'ooo_metric')]).map((l) => l.split(' ').slice(-2).join(' ')), ours);
+    await again.close();
   } finally {
+    await p.stop();
+    await new Promise((r) => target.close(r));
     tmp.cleanup();
   }
 });

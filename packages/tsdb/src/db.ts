@@ -28,9 +28,10 @@ import { DirLock } from './lock.js';
 import type { Appendable, Appender, Exemplar, ExemplarQuerier, Querier, Queryable } from './storage.js';
 import { createCheckpoint, deleteCheckpoints } from './wal/checkpoint.js';
 import { listSegments } from './wal/reader.js';
-import { RecordBuffer, encodeTombstonesRecord } from './wal/records.js';
+import { RecordBuffer, encodeSamplesRecord, encodeTombstonesRecord } from './wal/records.js';
 import { replayWal, type ReplayStats } from './wal/replay.js';
 import { WAL } from './wal/wal.js';
+import { replayWbl } from './wal/wbl.js';
 
 export const DEFAULT_RETENTION = 15 * 24 * 3600 * 1000;
 export const WAL_DIRNAME = 'wal';
@@ -138,13 +139,9 @@ export async function openDB(dir: string, options: DBOptions = {}): Promise<DB> 
       rmSync(chunksHead, { recursive: true, force: true });
       logger.info('removed chunks_head/ (its data is in the WAL, which was replayed)');
     }
-    // Prometheus's out-of-order WAL is not replayed: say so, and leave it where it is.
-    const wblBytes = dirBytes(join(dir, 'wbl'));
-    if (wblBytes > 0) {
-      logger.warn(`wbl/ (Prometheus's out-of-order WAL, ${wblBytes} bytes) is not read: the out-of-order samples it holds are not served; it is left as it is`);
-    }
     wal = WAL.open(walDir, { segmentSize: options.walSegmentSize, compress: options.walCompression });
     head.wal = wal;
+    takeOverWbl(head, wal, join(dir, 'wbl'), logger);
     db.start(wal, stats);
     return db;
   } catch (e) {
@@ -446,4 +443,32 @@ function dirBytes(dir: string): number {
   };
   walk(dir);
   return total;
+}
+
+/**
+ * Prometheus's out-of-order WAL: its samples go into the head and, logged again, into Vigil's WAL (which
+ * keeps out-of-order samples itself); only then is `wbl/` removed. Damage stops the reading and keeps
+ * `wbl/` as it is, so nothing is lost that was not read.
+ */
+function takeOverWbl(head: Head, wal: WAL, wblDir: string, logger: TsdbLogger): void {
+  if (dirBytes(wblDir) === 0) return;
+  const r = replayWbl(head, wblDir);
+  const buf = new RecordBuffer();
+  const BATCH = 10_000;
+  for (let from = 0; from < r.refs.length; from += BATCH) {
+    const to = Math.min(from + BATCH, r.refs.length);
+    wal.log([encodeSamplesRecord(buf, r.refs, r.ts, r.vs, from, to)]);
+  }
+  wal.sync();
+  const skipped = Object.entries(r.skippedRecords).map(([t, n]) => `type ${t} x${n}`).join(', ');
+  const summary = `${r.refs.length} out-of-order samples from Prometheus's wbl/ added to the head and the WAL` +
+    (r.duplicateSamples > 0 ? `, ${r.duplicateSamples} already present` : '') +
+    (r.unknownRefSamples > 0 ? `, ${r.unknownRefSamples} for unknown series dropped` : '') +
+    (skipped ? ` (skipped records: ${skipped})` : '');
+  if (r.damage !== undefined) {
+    logger.warn(`${summary}; reading stopped at damage (${r.damage}): wbl/ is left as it is`);
+    return;
+  }
+  rmSync(wblDir, { recursive: true, force: true });
+  logger.info(`${summary}; removed wbl/`);
 }

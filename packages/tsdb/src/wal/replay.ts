@@ -112,7 +112,6 @@ export function replayWal(head: Head, walDir: string, options: ReplayOptions = {
         if (r.remaining === 0) break;
         const ref0 = r.be64();
         const t0 = r.be64int();
-        const window = head.outOfOrderTimeWindow;
         while (r.remaining > 0) {
           const ref = ref0 + r.varint();
           const t = t0 + r.varint();
@@ -126,7 +125,9 @@ export function replayWal(head: Head, walDir: string, options: ReplayOptions = {
             stats.droppedSamples++;
             continue;
           }
-          if (head.appendInOrder(s, t, v) || (window > 0 && head.appendOutOfOrder(s, t, v))) {
+          // An out-of-order sample in the WAL was accepted when it was logged: it is kept even if the
+          // window has since been turned off (Prometheus replays its wbl/ the same way).
+          if (head.appendInOrder(s, t, v) || head.appendOutOfOrder(s, t, v)) {
             stats.samples++;
             if (t < minT) minT = t;
             if (t > maxT) maxT = t;
