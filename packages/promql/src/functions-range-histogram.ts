@@ -29,7 +29,7 @@ import type { PosRange } from './ast.js';
 import { type Annotations, annotation } from './annotations.js';
 import type { HistColumn } from './eval-values.js';
 import type { Samples } from './eval.js';
-import { type RangeKernel, type Windows, fillWindows } from './functions-range.js';
+import { type RangeKernel, type Windows, extrapolationFactor, fillWindows } from './functions-range.js';
 import { addWithAnnotations, histogramsEqualCompacted, interpolateHistograms, isGauge, subWithAnnotations } from './histogram-ops.js';
 
 /** What a histogram-aware range evaluation needs besides the samples. */
@@ -241,27 +241,8 @@ function extrapolatedHistogramRate(ctx: HistogramRangeContext, ts: Float64Array,
   const points = windowHists(hs, l, h);
   const result = histogramIncrease(ctx, points, isCounter);
   if (result === null) return null;
-  const rangeEnd = w.rangeEnd[i];
-  const rangeStart = rangeEnd - w.rangeMs;
-  const firstT = ts[l];
-  const lastT = ts[h - 1];
-  let durationToStart = (firstT - rangeStart) / 1000;
-  let durationToEnd = (rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageDurationBetweenSamples = sampledInterval / (count - 1);
-  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (isCounter) {
-    // Do not extrapolate back beyond where the count of observations would have been zero.
-    let durationToZero = durationToStart;
-    if (result.count > 0 && points[0].count >= 0) durationToZero = sampledInterval * (points[0].count / result.count);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
-  }
-  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-  let factor = 1;
-  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= w.rangeMs / 1000;
-  return mulHistogram(result, factor);
+  // For histograms, the count of observations plays the counter's part in the zero cut-off.
+  return mulHistogram(result, extrapolationFactor(ts[l], ts[h - 1], count, w.rangeEnd[i], w.rangeMs, isCounter, isRate, result.count, points[0].count));
 }
 
 /** First index in [from, to) with ts > x (to if none). */

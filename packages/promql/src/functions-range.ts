@@ -112,40 +112,48 @@ function usedLength(w: Windows): number {
   return m;
 }
 
+/**
+ * Prometheus's `extrapolatedRate` factor for an increase `result` seen over `count` samples from `firstT`
+ * to `lastT` in the window ending at `rangeEnd`: extrapolate to the window's edges by at most half an
+ * average interval, for counters never back beyond where the counter (`firstValue`) would have been zero;
+ * per second for `rate`. Floats and native histograms share it.
+ */
+export function extrapolationFactor(
+  firstT: number, lastT: number, count: number, rangeEnd: number, rangeMs: number,
+  isCounter: boolean, isRate: boolean, result: number, firstValue: number,
+): number {
+  let durationToStart = (firstT - (rangeEnd - rangeMs)) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageDurationBetweenSamples = sampledInterval / (count - 1);
+  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+  if (isCounter) {
+    // Counters cannot go below zero: do not extrapolate further back than where the counter was 0.
+    let durationToZero = durationToStart;
+    if (result > 0 && firstValue >= 0) durationToZero = sampledInterval * (firstValue / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
+  let factor = 1;
+  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  if (isRate) factor /= rangeMs / 1000;
+  return factor;
+}
+
 function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeKernel {
   return (ts, vs, w, _params, out, present) => {
-    const rangeSec = w.rangeMs / 1000;
     const resets = isCounter ? resetPrefix(vs, usedLength(w)) : null;
     for (let i = 0; i < w.n; i++) {
       const l = w.lo[i];
       const h = w.hi[i];
       const count = h - l;
       if (count < 2) continue;
-      const firstT = ts[l];
-      const lastT = ts[h - 1];
       let result = vs[h - 1] - vs[l];
       if (resets !== null && resets[h - 1] !== resets[l]) {
         for (let k = l + 1; k < h; k++) if (vs[k] < vs[k - 1]) result += vs[k - 1];
       }
-      const rangeEnd = w.rangeEnd[i];
-      const rangeStart = rangeEnd - w.rangeMs;
-      let durationToStart = (firstT - rangeStart) / 1000;
-      let durationToEnd = (rangeEnd - lastT) / 1000;
-      const sampledInterval = (lastT - firstT) / 1000;
-      const averageDurationBetweenSamples = sampledInterval / (count - 1);
-      const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-      if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-      if (isCounter) {
-        // Counters cannot go below zero: do not extrapolate further back than where the counter was 0.
-        let durationToZero = durationToStart;
-        if (result > 0 && vs[l] >= 0) durationToZero = sampledInterval * (vs[l] / result);
-        if (durationToZero < durationToStart) durationToStart = durationToZero;
-      }
-      if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-      let factor = 1;
-      if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-      if (isRate) factor /= rangeSec;
-      out[i] = result * factor;
+      out[i] = result * extrapolationFactor(ts[l], ts[h - 1], count, w.rangeEnd[i], w.rangeMs, isCounter, isRate, result, vs[l]);
       present[i] = 1;
     }
   };
