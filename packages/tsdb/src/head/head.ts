@@ -222,6 +222,11 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
         return Appendability.Duplicate;
       }
     }
+    return this.notNewest(t, minValid);
+  }
+
+  /** A sample not after its series' newest: out of order within the window, else the error Prometheus gives. */
+  private notNewest(t: number, minValid: number): Appendability {
     const window = this.outOfOrderTimeWindow;
     if (window > 0) {
       if (t >= this.maxTime - window) return Appendability.OutOfOrder;
@@ -241,13 +246,7 @@ export class Head implements Appendable, Queryable, ExemplarQuerier {
         return Appendability.Duplicate;
       }
     }
-    const window = this.outOfOrderTimeWindow;
-    if (window > 0) {
-      if (t >= this.maxTime - window) return Appendability.OutOfOrder;
-      throw new AppendError('too_old');
-    }
-    if (t < minValid) throw new AppendError('out_of_bounds');
-    throw new AppendError('out_of_order');
+    return this.notNewest(t, minValid);
   }
 
   /**
